@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, customType, index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { timestamptz } from './columns.js';
+
+const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
+
+export interface ChangeLogRecord {
+  key: string;
+  value: string | null;
+  syncCount: number;
+  lastModifiedDate: number;
+  deviceLastModifiedDate: number | null;
+}
+
+/**
+ * The outbox: one row per committed change (UpdateRecords, DeleteDataset, merge), inserted in
+ * the same transaction as the records, so everything downstream (live pokes, streams, push)
+ * sees exactly what committed. `id` order is NOT commit order (sequences are taken before
+ * commit); readers that need commit order use `txId` against their snapshot's xmin
+ * (research perf-reliability §B3).
+ */
+export const changeLog = pgTable(
+  'change_log',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    txId: xid8()
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
+    identityPoolId: text().notNull(),
+    identityId: text().notNull(),
+    datasetName: text().notNull(),
+    /** The dataset sync count this change produced: (pool, identity, dataset, syncCount) is unique. */
+    syncCount: bigint({ mode: 'number' }).notNull(),
+    kind: text({ enum: ['update', 'delete', 'merge'] }).notNull(),
+    /** Records as written (tombstones included); empty for a deletion. */
+    records: jsonb().$type<ChangeLogRecord[]>().notNull(),
+    lastModifiedBy: text(),
+    deviceId: text(),
+    /** Whether the write came from identity credentials (sync trigger) or an admin. */
+    source: text({ enum: ['identity', 'admin', 'system'] }).notNull(),
+    committedAt: timestamptz().notNull().defaultNow(),
+  },
+  (t) => [index('change_log_dataset_idx').on(t.identityId, t.datasetName, t.syncCount)],
+);

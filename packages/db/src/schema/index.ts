@@ -1,0 +1,4 @@
+export * from './auth.js';
+export * from './change-log.js';
+export * from './dataset.js';
+export * from './identity-pool.js';

@@ -1,0 +1,54 @@
+/**
+ * The API's configuration, read once from the environment (the only place that reads
+ * process.env). Every variable is documented in the README's configuration reference.
+ */
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+const booleanText = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const envSchema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** PostgreSQL URL. Unset: the embedded PGlite database in TANDEM_HOME/data. */
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Where the embedded default keeps its data and generated secret. */
+  TANDEM_HOME: z.string().default(`${repoRoot}.tandem`),
+  /** Signs sessions and sync session tokens. Unset: generated once into TANDEM_HOME/secret. */
+  BETTER_AUTH_SECRET: z.string().min(32).optional(),
+  /** The URL clients use to reach this API (better-auth's base URL). */
+  PUBLIC_URL: z.string().url().optional(),
+  /** Comma-separated browser origins allowed to call the auth endpoints (the console, apps). */
+  TRUSTED_ORIGINS: z.string().default(''),
+  /** Region prefix of new identity pool and identity ids (`<region>:<uuid>`). */
+  TANDEM_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .default('local-1'),
+  /** Request bodies larger than this are refused with 413 before they are parsed. */
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  MIGRATE_ON_START: booleanText.default(true),
+  /** On first start with no identity pool, create one with this name (empty: don't). */
+  DEFAULT_POOL_NAME: z.string().default('Default'),
+  SESSION_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AUTH_RATE_LIMIT: booleanText.default(true),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function readEnv(source: Record<string, string | undefined> = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid environment:\n${problems}`);
+  }
+  return parsed.data;
+}

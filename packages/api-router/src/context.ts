@@ -1,0 +1,58 @@
+import type { Auth, SessionUser, SyncSessionTokens } from '@tandem/auth';
+import { getSessionUser } from '@tandem/auth';
+import type { Database, IdentityRow } from '@tandem/db';
+import type { ChangeHub } from './change-hub.js';
+import { TtlCache } from './ttl-cache.js';
+
+/** Long-lived services the routers use; built once by the host (apps/api main.ts). */
+export interface ApiDeps {
+  database: Database;
+  auth: Auth;
+  syncSessionTokens: SyncSessionTokens;
+  changeHub: ChangeHub;
+  caches: ApiCaches;
+  /** Region for new identity pools' ids (`<region>:<uuid>`). */
+  region: string;
+}
+
+/**
+ * Per-process caches. A session stays valid here up to `sessionTtlMs` after sign-out; identity
+ * ids never change for a (user, pool) except by a guest merge, whose guest user is deleted.
+ */
+export interface ApiCaches {
+  sessions: TtlCache<SessionUser>;
+  identities: TtlCache<IdentityRow>;
+}
+
+export const createApiCaches = (options: { sessionTtlMs?: number } = {}): ApiCaches => ({
+  sessions: new TtlCache(options.sessionTtlMs ?? 5_000, 50_000),
+  identities: new TtlCache(60_000, 50_000),
+});
+
+export interface Context {
+  deps: ApiDeps;
+  headers: Headers;
+  /** The caller, looked up once per request (and cached briefly per credential). */
+  user: () => Promise<SessionUser | null>;
+}
+
+export function createContextFactory(deps: ApiDeps) {
+  return ({ headers }: { headers: Headers }): Context => {
+    let lookup: Promise<SessionUser | null> | undefined;
+    return {
+      deps,
+      headers,
+      user: () => (lookup ??= lookupUser(deps, headers)),
+    };
+  };
+}
+
+async function lookupUser(deps: ApiDeps, headers: Headers): Promise<SessionUser | null> {
+  const credential = headers.get('authorization') ?? headers.get('cookie');
+  if (!credential) return null;
+  const cached = deps.caches.sessions.get(credential);
+  if (cached) return cached;
+  const user = await getSessionUser(deps.auth, headers);
+  if (user) deps.caches.sessions.set(credential, user);
+  return user;
+}

@@ -1,0 +1,105 @@
+import { describeIdentityUsage, listIdentities } from '@tandem/db';
+import {
+  adminDatasetRequestSchema,
+  adminIdentityRequestSchema,
+  adminListDatasetsRequestSchema,
+  adminListRecordsRequestSchema,
+  adminUpdateRecordsRequestSchema,
+  DEFAULT_MAX_RESULTS,
+  deleteDatasetResponseSchema,
+  describeDatasetResponseSchema,
+  describeIdentityUsageResponseSchema,
+  identitySchema,
+  listDatasetsResponseSchema,
+  listIdentitiesRequestSchema,
+  listIdentitiesResponseSchema,
+  listRecordsResponseSchema,
+  updateRecordsResponseSchema,
+} from '@tandem/sync-protocol';
+import type { TRPCRouterRecord } from '@trpc/server';
+import { identityOfPool } from '../../identity-scope.js';
+import { syncOperations } from '../../sync-operations.js';
+import { adminProcedure } from '../../trpc.js';
+import { toIdentity } from '../mappers.js';
+import { adminWriter } from '../writers.js';
+
+/** The identity browser and the data of any identity of a pool. */
+export const adminIdentityRouter = {
+  list: adminProcedure
+    .input(listIdentitiesRequestSchema)
+    .output(listIdentitiesResponseSchema)
+    .query(async ({ ctx, input }) => {
+      const page = await listIdentities(ctx.deps.database.db, {
+        identityPoolId: input.identityPoolId,
+        identityIdPrefix: input.identityIdPrefix,
+        nextToken: input.nextToken,
+        maxResults: input.maxResults ?? 60,
+      });
+      return { identities: page.identities.map(toIdentity), nextToken: page.nextToken };
+    }),
+
+  byId: adminProcedure
+    .input(adminIdentityRequestSchema)
+    .output(identitySchema)
+    .query(async ({ ctx, input }) => toIdentity(await identityOfPool(ctx.deps, input))),
+
+  usage: adminProcedure
+    .input(adminIdentityRequestSchema)
+    .output(describeIdentityUsageResponseSchema)
+    .query(async ({ ctx, input }) => {
+      await identityOfPool(ctx.deps, input);
+      return { identityUsage: await describeIdentityUsage(ctx.deps.database.db, input) };
+    }),
+} satisfies TRPCRouterRecord;
+
+export const adminDatasetRouter = {
+  list: adminProcedure
+    .input(adminListDatasetsRequestSchema)
+    .output(listDatasetsResponseSchema)
+    .query(async ({ ctx, input }) =>
+      syncOperations.listDatasets(ctx.deps, await identityOfPool(ctx.deps, input), {
+        ...input,
+        maxResults: input.maxResults ?? DEFAULT_MAX_RESULTS,
+      }),
+    ),
+
+  describe: adminProcedure
+    .input(adminDatasetRequestSchema)
+    .output(describeDatasetResponseSchema)
+    .query(async ({ ctx, input }) =>
+      syncOperations.describeDataset(ctx.deps, await identityOfPool(ctx.deps, input), input.datasetName),
+    ),
+
+  delete: adminProcedure
+    .input(adminDatasetRequestSchema)
+    .output(deleteDatasetResponseSchema)
+    .mutation(async ({ ctx, input }) =>
+      syncOperations.deleteDataset(
+        ctx.deps,
+        await identityOfPool(ctx.deps, input),
+        input.datasetName,
+        adminWriter(ctx.sessionUser),
+      ),
+    ),
+} satisfies TRPCRouterRecord;
+
+export const adminRecordRouter = {
+  list: adminProcedure
+    .input(adminListRecordsRequestSchema)
+    .output(listRecordsResponseSchema)
+    .query(async ({ ctx, input }) =>
+      syncOperations.listRecords(ctx.deps, await identityOfPool(ctx.deps, input), input),
+    ),
+
+  update: adminProcedure
+    .input(adminUpdateRecordsRequestSchema)
+    .output(updateRecordsResponseSchema)
+    .mutation(async ({ ctx, input }) =>
+      syncOperations.updateRecords(
+        ctx.deps,
+        await identityOfPool(ctx.deps, input),
+        input,
+        adminWriter(ctx.sessionUser),
+      ),
+    ),
+} satisfies TRPCRouterRecord;

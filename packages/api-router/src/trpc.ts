@@ -1,0 +1,118 @@
+/**
+ * The one tRPC instance. Procedures throw `SyncError`s (Cognito error kinds); the error
+ * middleware turns them into tRPC errors with the matching HTTP status, and the formatter puts
+ * the Cognito name in `error.data.cognitoError` so clients branch on it, not on text.
+ */
+import { SyncError, validationMessage } from '@tandem/domain';
+import type { ErrorKind } from '@tandem/sync-protocol';
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { Context } from './context.js';
+
+const TRPC_CODE_BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
+  400: 'BAD_REQUEST',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL_SERVER_ERROR',
+  504: 'GATEWAY_TIMEOUT',
+};
+
+export class CognitoTRPCError extends TRPCError {
+  constructor(readonly kind: ErrorKind, error: SyncError) {
+    super({ code: TRPC_CODE_BY_STATUS[error.status] ?? 'BAD_REQUEST', message: error.message, cause: error });
+  }
+}
+
+function cognitoKindOf(error: TRPCError): ErrorKind {
+  if (error instanceof CognitoTRPCError) return error.kind;
+  if (error.cause instanceof SyncError) return error.cause.kind;
+  switch (error.code) {
+    case 'BAD_REQUEST':
+    case 'PARSE_ERROR':
+    case 'METHOD_NOT_SUPPORTED':
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 'InvalidParameterException';
+    case 'UNAUTHORIZED':
+    case 'FORBIDDEN':
+      return 'NotAuthorizedException';
+    case 'NOT_FOUND':
+      return 'ResourceNotFoundException';
+    case 'PAYLOAD_TOO_LARGE':
+      return 'RequestEntityTooLargeException';
+    case 'TOO_MANY_REQUESTS':
+      return 'TooManyRequestsException';
+    default:
+      return 'InternalErrorException';
+  }
+}
+
+function zodMessage(error: ZodError, input: unknown): string {
+  return validationMessage(
+    error.issues.map((issue) => {
+      let value: unknown = input;
+      for (const part of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[part as PropertyKey];
+      return {
+        path: issue.path.join('.') || '(input)',
+        value: typeof value === 'string' ? value : JSON.stringify(value) ?? 'undefined',
+        constraint: issue.message,
+      };
+    }),
+  );
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error, input }) {
+    const kind = cognitoKindOf(error);
+    const isValidation = error.cause instanceof ZodError;
+    return {
+      ...shape,
+      // Never leak internals of unexpected failures.
+      message: isValidation
+        ? zodMessage(error.cause as ZodError, input)
+        : kind === 'InternalErrorException'
+          ? 'An internal error occurred; the request id in the logs identifies it.'
+          : shape.message,
+      data: { ...shape.data, stack: undefined, cognitoError: kind },
+    };
+  },
+});
+
+const mapSyncErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof SyncError) {
+    throw new CognitoTRPCError(result.error.cause.kind, result.error.cause);
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+export const publicProcedure = t.procedure.use(mapSyncErrors);
+
+/** A signed-in user or guest. */
+export const sessionProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const user = await ctx.user();
+  if (!user) {
+    throw new CognitoTRPCError(
+      'NotAuthorizedException',
+      new SyncError('NotAuthorizedException', 'Sign in (or start a guest session) first.'),
+    );
+  }
+  return next({ ctx: { ...ctx, sessionUser: user } });
+});
+
+/** A console administrator: any identity of any pool. */
+export const adminProcedure = sessionProcedure.use(async ({ ctx, next }) => {
+  if (!ctx.sessionUser.isAdmin) {
+    throw new CognitoTRPCError(
+      'NotAuthorizedException',
+      new SyncError('NotAuthorizedException', 'This operation needs an administrator.'),
+    );
+  }
+  return next();
+});

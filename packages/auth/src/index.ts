@@ -1,0 +1,3 @@
+export * from './admin-user.js';
+export * from './auth.js';
+export * from './sync-session-token.js';

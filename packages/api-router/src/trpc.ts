@@ -3,7 +3,7 @@
  * middleware turns them into tRPC errors with the matching HTTP status, and the formatter puts
  * the Cognito name in `error.data.cognitoError` so clients branch on it, not on text.
  */
-import { SyncError, validationMessage } from '@tandem/domain';
+import { invalidParameter, SyncError, validationMessage } from '@tandem/domain';
 import type { ErrorKind } from '@tandem/sync-protocol';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
@@ -50,6 +50,27 @@ function cognitoKindOf(error: TRPCError): ErrorKind {
   }
 }
 
+/** JSON of a bad input for the message; deeply nested input must not crash the formatter. */
+function printable(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'undefined';
+  } catch {
+    return Array.isArray(value)
+      ? '[…]'
+      : typeof value === 'object' && value !== null
+        ? '{…}'
+        : String(value);
+  }
+}
+
+/** PostgreSQL refuses U+0000 in text (SQLSTATE 22021): the caller's input, not a server fault. */
+function isUnstorableTextError(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as { code?: unknown }).code === '22021') return true;
+  }
+  return false;
+}
+
 function zodMessage(error: ZodError, input: unknown): string {
   return validationMessage(
     error.issues.map((issue) => {
@@ -57,7 +78,7 @@ function zodMessage(error: ZodError, input: unknown): string {
       for (const part of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[part as PropertyKey];
       return {
         path: issue.path.join('.') || '(input)',
-        value: typeof value === 'string' ? value : JSON.stringify(value) ?? 'undefined',
+        value: typeof value === 'string' ? value : printable(value),
         constraint: issue.message,
       };
     }),
@@ -85,6 +106,10 @@ const mapSyncErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof SyncError) {
     throw new CognitoTRPCError(result.error.cause.kind, result.error.cause);
+  }
+  if (!result.ok && isUnstorableTextError(result.error.cause)) {
+    const error = invalidParameter('Text values cannot contain the character U+0000.');
+    throw new CognitoTRPCError(error.kind, error);
   }
   return result;
 });

@@ -7,9 +7,26 @@ import {
   MAX_DEVICE_ID_LENGTH,
   MAX_ID_LENGTH,
   MAX_MAX_RESULTS,
+  MAX_RECORD_KEY_BYTES,
   MAX_RECORD_KEY_LENGTH,
   MAX_RECORD_VALUE_LENGTH,
+  MAX_TIMESTAMP_MS,
 } from './limits.js';
+
+/** Text PostgreSQL cannot store as sent: U+0000, or an unpaired surrogate (stored as U+FFFD). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const isStorableText = (text: string) => !text.includes('\u0000') && !LONE_SURROGATE.test(text);
+const STORABLE_TEXT_MESSAGE = 'Member must be well-formed Unicode text without U+0000';
+
+/** UTF-8 length of well-formed text (a surrogate pair is 4 bytes). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code >= 0xd800 && code <= 0xdfff ? 2 : 3;
+  }
+  return bytes;
+}
 
 export const identityPoolIdSchema = z
   .string()
@@ -26,12 +43,27 @@ export const datasetNameSchema = z
   .min(1)
   .max(MAX_DATASET_NAME_LENGTH)
   .regex(DATASET_NAME_PATTERN, 'Member must satisfy regular expression pattern: [a-zA-Z0-9_.:-]+');
-export const recordKeySchema = z.string().min(1).max(MAX_RECORD_KEY_LENGTH);
-export const recordValueSchema = z.string().max(MAX_RECORD_VALUE_LENGTH);
-export const deviceIdSchema = z.string().min(1).max(MAX_DEVICE_ID_LENGTH);
+export const recordKeySchema = z
+  .string()
+  .min(1)
+  .max(MAX_RECORD_KEY_LENGTH)
+  .refine(isStorableText, STORABLE_TEXT_MESSAGE)
+  .refine(
+    (key) => utf8Length(key) <= MAX_RECORD_KEY_BYTES,
+    `Member must have a UTF-8 length less than or equal to ${MAX_RECORD_KEY_BYTES} bytes`,
+  );
+export const recordValueSchema = z
+  .string()
+  .max(MAX_RECORD_VALUE_LENGTH)
+  .refine(isStorableText, STORABLE_TEXT_MESSAGE);
+export const deviceIdSchema = z
+  .string()
+  .min(1)
+  .max(MAX_DEVICE_ID_LENGTH)
+  .refine(isStorableText, STORABLE_TEXT_MESSAGE);
 export const syncCountSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** Epoch milliseconds. The tRPC surface speaks ms; the AWS binding converts to epoch seconds. */
-export const timestampSchema = z.number().int().min(0);
+export const timestampSchema = z.number().int().min(0).max(MAX_TIMESTAMP_MS);
 export const nextTokenSchema = z.string().min(1).max(1024);
 export const maxResultsSchema = z.number().int().min(1).max(MAX_MAX_RESULTS);
 

@@ -3,4 +3,3 @@ export * from './errors.js';
 export * from './limits.js';
 export * from './merge.js';
 export * from './sync-window.js';
-export * from './utf8.js';

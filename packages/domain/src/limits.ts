@@ -2,9 +2,9 @@ import {
   MAX_DATASET_BYTES,
   MAX_DATASETS_PER_IDENTITY,
   MAX_RECORDS_PER_DATASET,
+  utf8ByteLength,
 } from '@tandem/sync-protocol';
 import { limitExceeded } from './errors.js';
-import { utf8ByteLength } from './utf8.js';
 
 /**
  * Size of a record toward the 1 MB dataset limit: UTF-8 bytes of key plus value, as the

@@ -12,21 +12,12 @@ import {
   MAX_RECORD_VALUE_LENGTH,
   MAX_TIMESTAMP_MS,
 } from './limits.js';
+import { utf8ByteLength } from './utf8.js';
 
 /** Text PostgreSQL cannot store as sent: U+0000, or an unpaired surrogate (stored as U+FFFD). */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const isStorableText = (text: string) => !text.includes('\u0000') && !LONE_SURROGATE.test(text);
 const STORABLE_TEXT_MESSAGE = 'Member must be well-formed Unicode text without U+0000';
-
-/** UTF-8 length of well-formed text (a surrogate pair is 4 bytes). */
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code >= 0xd800 && code <= 0xdfff ? 2 : 3;
-  }
-  return bytes;
-}
 
 export const identityPoolIdSchema = z
   .string()
@@ -49,7 +40,7 @@ export const recordKeySchema = z
   .max(MAX_RECORD_KEY_LENGTH)
   .refine(isStorableText, STORABLE_TEXT_MESSAGE)
   .refine(
-    (key) => utf8Length(key) <= MAX_RECORD_KEY_BYTES,
+    (key) => utf8ByteLength(key) <= MAX_RECORD_KEY_BYTES,
     `Member must have a UTF-8 length less than or equal to ${MAX_RECORD_KEY_BYTES} bytes`,
   );
 export const recordValueSchema = z

@@ -10,3 +10,4 @@ export * from './protocol-version.js';
 export * from './record.js';
 export * from './update-records.js';
 export * from './usage.js';
+export * from './utf8.js';

@@ -1,0 +1,159 @@
+/**
+ * Where the CPU went during a measurement window (Linux /proc): the API child, the PostgreSQL
+ * processes serving the bench's databases, the load generator (this process), and the whole machine. Used to say, per
+ * operation, how many CPU-milliseconds each part spent — the first answer to "what costs most".
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+let ticksPerSecond: number | null = null;
+function clockTicks(): number {
+  if (ticksPerSecond === null) {
+    try {
+      ticksPerSecond =
+        Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+export const procAvailable = (): boolean => fs.existsSync('/proc/stat');
+
+interface ProcStat {
+  comm: string;
+  cpuMs: number;
+  systemMs: number;
+}
+
+function readProcStat(pid: number | string): ProcStat | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  const comm = text.slice(open + 1, close);
+  const fields = text.slice(close + 2).split(' ');
+  // fields[0] is field 3 (state); utime is field 14, stime field 15.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return {
+    comm,
+    cpuMs: (ticks * 1000) / clockTicks(),
+    systemMs: (Number(fields[12]) * 1000) / clockTicks(),
+  };
+}
+
+export const processCpuMs = (pid: number | undefined): number =>
+  pid === undefined ? 0 : (readProcStat(pid)?.cpuMs ?? 0);
+
+const BACKEND_TITLE = /^postgres: [^:]+: \S+ (\S+) (?:\d|\[local\]|localhost|::)/;
+
+/**
+ * CPU of the PostgreSQL processes that work for us: client backends connected to one of
+ * `databases`, plus the shared auxiliary processes (WAL writer, checkpointer, …). Backends of
+ * other databases — other people's tests on the same server — are left out.
+ */
+function postgresCpu(databases: ReadonlySet<string> | null): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProcStat(entry);
+    if (stat?.comm !== 'postgres') continue;
+    if (databases) {
+      let title: string;
+      try {
+        title = fs.readFileSync(`/proc/${entry}/cmdline`, 'latin1').replace(/\0+$/, '');
+      } catch {
+        continue;
+      }
+      const backend = BACKEND_TITLE.exec(title);
+      if (backend && !databases.has(backend[1]!)) continue;
+    }
+    result.set(entry, stat.cpuMs);
+  }
+  return result;
+}
+
+function systemTicks(): { busy: number; total: number } {
+  const line = fs.readFileSync('/proc/stat', 'latin1').split('\n', 1)[0]!;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest is included in user)
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+export interface CpuSnapshot {
+  at: number;
+  api: number;
+  apiSystem: number;
+  generator: number;
+  postgres: Map<string, number>;
+  system: { busy: number; total: number };
+}
+
+/** Which databases' backends count as "postgres" (null: every PostgreSQL process). */
+let ourDatabases: ReadonlySet<string> | null = null;
+export function countPostgresDatabases(databases: string[] | null): void {
+  ourDatabases = databases ? new Set(databases) : null;
+}
+
+export function cpuSnapshot(apiPid: number | undefined): CpuSnapshot | null {
+  if (!procAvailable()) return null;
+  const usage = process.cpuUsage();
+  return {
+    at: performance.now(),
+    api: processCpuMs(apiPid),
+    apiSystem: apiPid === undefined ? 0 : (readProcStat(apiPid)?.systemMs ?? 0),
+    generator: (usage.user + usage.system) / 1000,
+    postgres: postgresCpu(ourDatabases),
+    system: systemTicks(),
+  };
+}
+
+/** CPU use over a window, in cores busy (1.0 = one core fully used). */
+export interface CpuUse {
+  window_s: number;
+  api_cores: number;
+  /** The part of api_cores spent in the kernel (syscalls: socket reads/writes, epoll). */
+  api_kernel_cores: number;
+  postgres_cores: number;
+  generator_cores: number;
+  /** Everything else on the machine (other processes, kernel softirq not charged to a pid…). */
+  other_cores: number;
+  system_busy_cores: number;
+  system_cores: number;
+}
+
+export function cpuBetween(
+  a: CpuSnapshot | null,
+  b: CpuSnapshot | null,
+  cores: number,
+): CpuUse | null {
+  if (!a || !b) return null;
+  const seconds = (b.at - a.at) / 1000;
+  let pgMs = 0;
+  for (const [pid, ms] of b.postgres) pgMs += ms - (a.postgres.get(pid) ?? 0);
+  const ticks = b.system.total - a.system.total;
+  const busyShare = ticks > 0 ? (b.system.busy - a.system.busy) / ticks : 0;
+  const toCores = (ms: number) => ms / 1000 / seconds;
+  const api = toCores(b.api - a.api);
+  const postgres = toCores(pgMs);
+  const generator = toCores(b.generator - a.generator);
+  const busy = busyShare * cores;
+  return {
+    window_s: seconds,
+    api_cores: api,
+    api_kernel_cores: toCores(b.apiSystem - a.apiSystem),
+    postgres_cores: postgres,
+    generator_cores: generator,
+    other_cores: Math.max(0, busy - api - postgres - generator),
+    system_busy_cores: busy,
+    system_cores: cores,
+  };
+}

@@ -1,0 +1,457 @@
+/**
+ * `npm run bench`: baselines, then scenarios, on this machine, in one run.
+ *
+ *   for each C:  B_pg (pgbench sync_tx.sql × runs, median)  →  B_http (trivial node:http route)
+ *                →  S1 (UpdateRecords, 1 record/call)  →  S1 (5 records/call)  →  S2 (no-op ListRecords)
+ *
+ * The API runs in a child process against a fresh PostgreSQL database; results go to
+ * bench-results/<timestamp>.json and .md, and the Markdown summary to stdout. Progress goes to
+ * stderr. Exit code 0 whatever the ratios are; non-zero only when the bench itself failed.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, USAGE, wants, type BenchOptions } from './args.js';
+import { startChild, type Child } from './children.js';
+import { countPostgresDatabases, cpuBetween, cpuSnapshot, procAvailable } from './cpu.js';
+import { BENCH_ORIGIN, seedDevices, type Device } from './devices.js';
+import { benchEnv } from './env.js';
+import { RawHttpConnection, sleep } from './http-load.js';
+import {
+  databaseUrl,
+  dropDatabase,
+  firstIdentityPoolId,
+  initPgbenchSchema,
+  killPgbench,
+  medianRun,
+  pgbenchConnection,
+  pgbenchVersion,
+  postgresFacts,
+  recreateDatabase,
+  runPgbench,
+} from './postgres.js';
+import {
+  check,
+  cpuPerOp,
+  markdown,
+  resultFrom,
+  type BenchReport,
+  type Environment,
+  type HttpBaseline,
+  type PgBaseline,
+  type ResultRecord,
+} from './report.js';
+import {
+  listRequest,
+  refresh,
+  runBHttp,
+  runS1,
+  runS2,
+  targetOf,
+  type Measurement,
+} from './scenarios.js';
+import { summariseProfile } from './profile-summary.js';
+import { median, round } from './stats.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const API_DB = 'tandem_bench';
+const PGBENCH_DB = 'tandem_bench_pgbench';
+const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+const API_ENTRY = new URL('../../../apps/api/src/main.ts', import.meta.url);
+
+const log = (message: string) =>
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+/** Undo steps, run in reverse order on success, failure or signal. */
+class Cleanup {
+  readonly #steps: Array<{ name: string; run: () => Promise<void> }> = [];
+  #running: Promise<void> | null = null;
+  add(name: string, run: () => Promise<void>): void {
+    this.#steps.push({ name, run });
+  }
+  run(): Promise<void> {
+    return (this.#running ??= (async () => {
+      while (this.#steps.length) {
+        const step = this.#steps.pop()!;
+        try {
+          await step.run();
+        } catch (error) {
+          log(`cleanup "${step.name}" failed: ${(error as Error).message}`);
+        }
+      }
+    })());
+  }
+}
+
+function gitFacts(): { sha: string; dirty: boolean } {
+  try {
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
+    const status = execFileSync('git', ['status', '--porcelain'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    return { sha, dirty: status.trim().length > 0 };
+  } catch {
+    return { sha: 'unknown', dirty: false };
+  }
+}
+
+/**
+ * Flags: the command line, then BENCH_ARGS. (The root script is `npm run bench --workspace …`,
+ * so `npm run bench -- --quick` would hand --quick to npm: use `npm run bench -- -- --quick`
+ * or BENCH_ARGS="--quick" npm run bench.)
+ */
+const benchArgs = (): string[] => [...process.argv.slice(2), ...benchEnv.args];
+
+const timestampName = (date: Date) => date.toISOString().replace(/[:]/g, '-').replace(/\..+$/, 'Z');
+
+async function pgBaseline(options: BenchOptions, C: number): Promise<PgBaseline> {
+  const connection = pgbenchConnection(databaseUrl(options.pgUrl, PGBENCH_DB));
+  const runs: PgBaseline['runs'] = [];
+  const cpus: Array<{ busy: number; pg: number; tps: number }> = [];
+  let command = '';
+  for (let i = 0; i < options.pgbenchRuns; i++) {
+    const seconds = options.pgbenchSeconds;
+    // CPU split inside the run, away from connection set-up and tear-down.
+    const margin = Math.min(500, (seconds * 1000) / 4);
+    let a: ReturnType<typeof cpuSnapshot> = null;
+    let b: ReturnType<typeof cpuSnapshot> = null;
+    const t1 = setTimeout(() => (a = cpuSnapshot(undefined)), margin);
+    const t2 = setTimeout(() => (b = cpuSnapshot(undefined)), seconds * 1000 - margin);
+    const run = await runPgbench(connection, {
+      clients: C,
+      seconds,
+      identities: options.pgbenchIdentities,
+      records: options.pgbenchRecords,
+    });
+    clearTimeout(t1);
+    clearTimeout(t2);
+    command = run.command;
+    runs.push({
+      tps: run.tps,
+      latency_ms: run.latency_ms,
+      transactions: run.transactions,
+      failed: run.failed,
+    });
+    const use = cpuBetween(a, b, os.availableParallelism());
+    if (use) cpus.push({ busy: use.system_busy_cores, pg: use.postgres_cores, tps: run.tps });
+    log(
+      `  pgbench C=${C} run ${i + 1}/${options.pgbenchRuns}: ${run.tps.toFixed(0)} tps, ${run.latency_ms} ms avg`,
+    );
+  }
+  const med = medianRun(runs);
+  return {
+    id: 'B_pg',
+    params: {
+      C,
+      runs: options.pgbenchRuns,
+      seconds: options.pgbenchSeconds,
+      identities: options.pgbenchIdentities,
+      records: options.pgbenchRecords,
+    },
+    command,
+    runs,
+    B_pg_tps: round(med.tps, 1),
+    B_pg_lat_ms: round(med.latency_ms, 3),
+    cpu: cpus.length
+      ? {
+          system_busy_cores: round(median(cpus.map((c) => c.busy)), 3),
+          postgres_cores: round(median(cpus.map((c) => c.pg)), 3),
+          postgres_cpu_ms_per_tx: round(median(cpus.map((c) => (c.pg * 1000) / c.tps)), 4),
+        }
+      : null,
+  };
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseArgs(benchArgs(), { outDir: path.join(REPO_ROOT, 'bench-results') });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+
+  const started = new Date();
+  const stamp = timestampName(started);
+  const cleanup = new Cleanup();
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log(`${signal}: cleaning up`);
+    void cleanup.run().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    fs.mkdirSync(options.outDir, { recursive: true });
+    const cores = os.availableParallelism();
+    const maxC = Math.max(...options.concurrency);
+    if (!procAvailable()) log('no /proc: CPU split will not be reported');
+    countPostgresDatabases([API_DB, PGBENCH_DB]);
+
+    log(`PostgreSQL at ${options.pgUrl.replace(/\/\/[^@]*@/, '//…@')}`);
+    const pgFacts = await postgresFacts(options.pgUrl);
+    const environment: Environment = {
+      timestamp: started.toISOString(),
+      nproc: cores,
+      cpu_model: os.cpus()[0]?.model.trim() ?? 'unknown',
+      memory_gib: round(os.totalmem() / 2 ** 30, 1),
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      postgres: pgFacts,
+      pgbench: await pgbenchVersion(),
+      git: gitFacts(),
+      loadavg_at_start: os.loadavg().map((v) => round(v, 2)),
+      api: {
+        DATABASE_POOL_MAX: benchEnv.apiPoolMax ?? '10 (default)',
+        SESSION_CACHE_TTL_MS: benchEnv.apiSessionCacheTtlMs ?? '5000 (default)',
+      },
+    };
+
+    // Databases: both fresh, both dropped at the end whatever happens.
+    cleanup.add(`drop ${PGBENCH_DB}`, () => dropDatabase(options.pgUrl, PGBENCH_DB));
+    cleanup.add(`drop ${API_DB}`, () => dropDatabase(options.pgUrl, API_DB));
+    cleanup.add('stop pgbench', async () => killPgbench());
+    await recreateDatabase(options.pgUrl, PGBENCH_DB);
+    await recreateDatabase(options.pgUrl, API_DB);
+    log(
+      `pgbench schema: ${options.pgbenchIdentities} identities × ${options.pgbenchRecords} records`,
+    );
+    await initPgbenchSchema(
+      databaseUrl(options.pgUrl, PGBENCH_DB),
+      options.pgbenchIdentities,
+      options.pgbenchRecords,
+    );
+
+    // The API under test: its real entry point (what `npm start` runs), in its own process.
+    const profDir = path.join(options.outDir, `${stamp}-profiles`);
+    if (options.cpuProf) fs.mkdirSync(profDir, { recursive: true });
+    const profileFiles: string[] = [];
+    const profileFile = (name: string): string | undefined => {
+      if (!options.cpuProf) return undefined;
+      const file = path.join(profDir, `${name}.cpuprofile`);
+      profileFiles.push(file);
+      return file;
+    };
+    const api: Child = await startChild(API_ENTRY, {
+      name: 'api',
+      preload: [new URL('./api-preload.ts', import.meta.url)],
+      env: {
+        DATABASE_URL: databaseUrl(options.pgUrl, API_DB),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        AUTH_RATE_LIMIT: 'false',
+        DEFAULT_POOL_NAME: 'Bench',
+        TRUSTED_ORIGINS: BENCH_ORIGIN,
+        BETTER_AUTH_SECRET: BENCH_SECRET,
+        NODE_ENV: 'production',
+        BENCH_COUNT_QUERIES: options.countQueries ? '1' : '0',
+      },
+    });
+    cleanup.add('stop api', () => api.stop());
+    const identityPoolId = await firstIdentityPoolId(databaseUrl(options.pgUrl, API_DB));
+    if (!identityPoolId) throw new Error('the API did not create the Bench identity pool');
+    log(`API child pid ${api.pid} at ${api.ready.url}, pool ${identityPoolId}`);
+
+    log(`seeding ${maxC} devices (sign-up, identity, dataset of 5 records)`);
+    const allDevices = await seedDevices(
+      api.ready.url,
+      identityPoolId,
+      maxC,
+      stamp.toLowerCase().replace(/[^a-z0-9]/g, ''),
+    );
+
+    // The trivial route answers with as many bytes as the no-op sync does.
+    const apiTarget = targetOf(api.ready.url);
+    const probe = await RawHttpConnection.connect(apiTarget.host, apiTarget.port);
+    const probeResponse = await probe.request(listRequest(allDevices[0]!, apiTarget));
+    probe.close();
+    if (probeResponse.status !== 200)
+      throw new Error(
+        `no-op ListRecords probe failed: HTTP ${probeResponse.status} ${probeResponse.body.toString()}`,
+      );
+    const bodyBytes = probeResponse.body.length;
+    const trivial: Child = await startChild(new URL('./trivial-server.ts', import.meta.url), {
+      name: 'trivial-http',
+      env: { BENCH_BODY_BYTES: String(bodyBytes) },
+    });
+    cleanup.add('stop trivial server', () => trivial.stop());
+    const trivialTarget = targetOf(trivial.ready.url);
+
+    const baselines: Array<PgBaseline | HttpBaseline> = [];
+    const results: ResultRecord[] = [];
+    const runOptions = {
+      warmupMs: options.warmupS * 1000,
+      durationMs: options.durationS * 1000,
+      cores,
+    };
+    const timing = { duration_s: options.durationS, warmup_s: options.warmupS };
+
+    for (const C of options.concurrency) {
+      const devices: Device[] = allDevices.slice(0, C);
+      log(`C=${C}: baselines`);
+      const bPg = await pgBaseline(options, C);
+      baselines.push(bPg);
+
+      await refresh(devices);
+      const http = await runBHttp(trivialTarget, devices, {
+        ...runOptions,
+        server: trivial,
+        countQueries: false,
+      });
+      log(`  B_http C=${C}: ${http.throughput.toFixed(0)} req/s, p50 ${http.p50_ms} ms`);
+      const bHttp: HttpBaseline = {
+        id: 'B_http',
+        title: 'trivial node:http GET, same request bytes as S2, same answer size',
+        params: { C, body_bytes: bodyBytes, ...timing },
+        B_http: http.throughput,
+        throughput: http.throughput,
+        p50_ms: http.p50_ms,
+        p95_ms: http.p95_ms,
+        p99_ms: http.p99_ms,
+        max_ms: http.max_ms,
+        mean_ms: http.mean_ms,
+        errors: http.errors,
+        error_kinds: http.error_kinds,
+        cpu: http.cpu,
+        cpu_ms_per_op: cpuPerOp(http.cpu, http.throughput),
+        server_event_loop_utilization: http.server_event_loop_utilization,
+        sql: null,
+      };
+      baselines.push(bHttp);
+
+      const pgBaselines = { B_pg_tps: bPg.B_pg_tps, B_pg_lat_ms: bPg.B_pg_lat_ms };
+      for (const records of [1, 5] as const) {
+        if (!wants(options, records === 1 ? 'S1X1' : 'S1X5')) continue;
+        await refresh(devices);
+        const m: Measurement = await runS1(apiTarget, devices, records, {
+          ...runOptions,
+          server: api,
+          countQueries: options.countQueries,
+          profileFile: profileFile(`S1-C${C}-records${records}`),
+        });
+        log(
+          `  S1 C=${C} ×${records}: ${m.throughput.toFixed(0)} ops/s, p50 ${m.p50_ms} ms, ${m.errors} errors`,
+        );
+        const R1 = round(m.throughput / bPg.B_pg_tps, 3);
+        const L1 = round(m.p50_ms / bPg.B_pg_lat_ms, 3);
+        const params = { C, records, ...timing };
+        results.push(
+          resultFrom(
+            {
+              id: 'S1',
+              title: `UpdateRecords throughput, ${records} record(s)/call`,
+              params,
+              records,
+            },
+            m,
+            pgBaselines,
+            { R1, L1 },
+            [check('R1', R1, '>=', 0.4, 0.6)],
+          ),
+          resultFrom(
+            {
+              id: 'S1b',
+              title: `UpdateRecords p50 latency, ${records} record(s)/call`,
+              params,
+              records,
+            },
+            m,
+            pgBaselines,
+            { L1 },
+            [check('L1', L1, '<=', 3, 2)],
+          ),
+        );
+      }
+
+      if (wants(options, 'S2')) {
+        await refresh(devices);
+        const m = await runS2(apiTarget, devices, {
+          ...runOptions,
+          server: api,
+          countQueries: options.countQueries,
+          profileFile: profileFile(`S2-C${C}`),
+        });
+        log(
+          `  S2 C=${C}: ${m.throughput.toFixed(0)} ops/s, p50 ${m.p50_ms} ms, ${m.errors} errors`,
+        );
+        const R2 = round(m.throughput / bHttp.B_http, 3);
+        results.push(
+          resultFrom(
+            {
+              id: 'S2',
+              title: 'No-op sync: ListRecords at the current lastSyncCount',
+              params: { C, ...timing },
+            },
+            m,
+            { B_http: bHttp.B_http },
+            { R2 },
+            [check('R2', R2, '>=', 0.2, 0.35)],
+          ),
+        );
+      }
+      await sleep(100);
+    }
+
+    const report: BenchReport = {
+      schema_version: 1,
+      started_at: started.toISOString(),
+      finished_at: new Date().toISOString(),
+      argv: benchArgs(),
+      settings: {
+        duration_s: options.durationS,
+        warmup_s: options.warmupS,
+        pgbench_seconds: options.pgbenchSeconds,
+        pgbench_runs: options.pgbenchRuns,
+        concurrency: options.concurrency,
+      },
+      environment,
+      baselines,
+      results,
+    };
+    const summary = markdown(report);
+    const jsonFile = path.join(options.outDir, `${stamp}.json`);
+    const mdFile = path.join(options.outDir, `${stamp}.md`);
+    fs.writeFileSync(jsonFile, JSON.stringify(report, null, 2) + '\n');
+    fs.writeFileSync(mdFile, summary);
+
+    for (const file of profileFiles) {
+      const text = summariseProfile(
+        JSON.parse(fs.readFileSync(file, 'utf8')) as Parameters<typeof summariseProfile>[0],
+      );
+      fs.writeFileSync(file.replace(/\.cpuprofile$/, '.txt'), text + '\n');
+    }
+
+    await cleanup.run();
+    process.stdout.write(summary + '\n');
+    log(
+      `wrote ${path.relative(process.cwd(), jsonFile)} and ${path.relative(process.cwd(), mdFile)}`,
+    );
+    if (options.cpuProf)
+      log(
+        `CPU profiles of the API child (measurement windows only) and their summaries in ${profDir}`,
+      );
+    return 0;
+  } catch (error) {
+    log(`bench failed: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  } finally {
+    await cleanup.run();
+  }
+}
+
+// Exit explicitly: a keep-alive socket left by the seeding client must not keep the bench alive.
+process.exit(await main());

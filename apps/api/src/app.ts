@@ -2,9 +2,16 @@
  * Composition root: builds the database, auth, caches, live hub and HTTP server from the
  * validated environment. main.ts runs it; tests run it too, on their own databases.
  */
-import { ChangeHub, createApiCaches, type ApiDeps } from '@tandem/api-router';
+import { createApiCaches, type ApiDeps } from '@tandem/api-router';
 import { createSyncSessionTokens, initAuth } from '@tandem/auth';
-import { createDb, createIdentityPool, listIdentityPools, type Database, type IdentityPoolRow } from '@tandem/db';
+import {
+  ChangeFeed,
+  createDb,
+  createIdentityPool,
+  listIdentityPools,
+  type Database,
+  type IdentityPoolRow,
+} from '@tandem/db';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,21 +59,23 @@ export async function startApi(
     logger.warn('BETTER_AUTH_SECRET is not set: using a generated secret from TANDEM_HOME; set it for every replica');
   }
   const publicUrl = env.PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`;
+  const changeFeed = await ChangeFeed.start(database);
   const auth = initAuth({
     database,
     secret,
     baseURL: publicUrl,
     trustedOrigins: env.TRUSTED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     rateLimit: env.AUTH_RATE_LIMIT,
-    onGuestLinked: (result) =>
-      logger.info({ mergedDatasets: result.mergedDatasetNames.length }, 'guest identity adopted'),
+    onGuestLinked: (result) => {
+      changeFeed.publish(result.changes);
+      logger.info({ mergedDatasets: result.mergedDatasetNames.length }, 'guest identity adopted');
+    },
   });
-  const changeHub = await ChangeHub.start(database);
   const deps: ApiDeps = {
     database,
     auth,
     syncSessionTokens: createSyncSessionTokens({ secret }),
-    changeHub,
+    changeFeed,
     caches: createApiCaches({ sessionTtlMs: env.SESSION_CACHE_TTL_MS }),
     region: env.TANDEM_REGION,
   };
@@ -83,7 +92,7 @@ export async function startApi(
       }));
   }
 
-  const metrics = createMetrics({ liveSubscribers: () => changeHub.subscriberCount });
+  const metrics = createMetrics({ liveSubscribers: () => changeFeed.subscriberCount });
   const server = createApiServer({ deps, logger, metrics, maxBodyBytes: env.MAX_BODY_BYTES });
   const { url } = await server.listen(env.PORT, env.HOST);
   let stopping: Promise<void> | null = null;

@@ -157,7 +157,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     async close(graceMs = 10_000) {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await deps.changeHub.close();
+      await deps.changeFeed.close();
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;

@@ -1,7 +1,6 @@
 import type { Auth, SessionUser, SyncSessionTokens } from '@tandem/auth';
 import { getSessionUser } from '@tandem/auth';
-import type { Database, IdentityRow } from '@tandem/db';
-import type { ChangeHub } from './change-hub.js';
+import type { ChangeFeed, Database, IdentityRow } from '@tandem/db';
 import { TtlCache } from './ttl-cache.js';
 
 /** Long-lived services the routers use; built once by the host (apps/api main.ts). */
@@ -9,7 +8,7 @@ export interface ApiDeps {
   database: Database;
   auth: Auth;
   syncSessionTokens: SyncSessionTokens;
-  changeHub: ChangeHub;
+  changeFeed: ChangeFeed;
   caches: ApiCaches;
   /** Region for new identity pools' ids (`<region>:<uuid>`). */
   region: string;

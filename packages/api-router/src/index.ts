@@ -1,4 +1,3 @@
-export { ChangeHub } from './change-hub.js';
 export { createApiCaches, createContextFactory, type ApiDeps, type Context } from './context.js';
 export { appRouter, type AppRouter } from './root.js';
 export { createCallerFactory } from './trpc.js';

@@ -35,12 +35,13 @@ export const syncOperations = {
   }),
 
   deleteDataset: async (deps: ApiDeps, identity: IdentityRow, datasetName: string, writer: Writer) => {
-    const { dataset } = await deleteDataset(deps.database.db, {
+    const { dataset, change } = await deleteDataset(deps.database.db, {
       identityPoolId: identity.identityPoolId,
       identityId: identity.id,
       datasetName,
       writer,
     });
+    deps.changeFeed.publish([change]);
     return { dataset };
   },
 
@@ -54,7 +55,7 @@ export const syncOperations = {
       maxResults?: number | undefined;
     },
   ): Promise<ListRecordsResponse> => {
-    const result = await listRecords(deps.database.db, {
+    const result = await listRecords(deps.database.sql, {
       identityId: identity.id,
       datasetName: input.datasetName,
       lastSyncCount: input.lastSyncCount,
@@ -83,13 +84,14 @@ export const syncOperations = {
       identityId: identity.id,
       datasetName: input.datasetName,
     });
-    const { records } = await updateRecords(deps.database.db, {
+    const { records, change } = await updateRecords(deps.database, {
       identityPoolId: identity.identityPoolId,
       identityId: identity.id,
       datasetName: input.datasetName,
       patches: input.recordPatches,
       writer,
     });
+    deps.changeFeed.publish([change]);
     return { records };
   },
 };

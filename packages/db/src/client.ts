@@ -17,9 +17,30 @@ export type DbOrTx = Db | Tx;
 
 export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
 
+/** A SQL statement for the hot paths; on PostgreSQL it is prepared once per connection by name. */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
+/**
+ * Raw SQL for the few hot paths (a sync is a handful of statements; building them through the
+ * query builder cost more CPU than running them). Values come back as the driver gives them:
+ * cast in SQL (`::int8`, epoch ms as float8) and convert with Number().
+ */
+export interface SqlRunner {
+  query<Row = Record<string, unknown>>(statement: Statement, params: unknown[]): Promise<Row[]>;
+}
+
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
+  /** Prepared raw SQL outside a transaction. */
+  sql: SqlRunner;
+  /** Runs `fn` in one transaction (BEGIN … COMMIT, ROLLBACK on throw). */
+  transaction<T>(fn: (sql: SqlRunner) => Promise<T>): Promise<T>;
+  /** Sends NOTIFY `channel` with each payload (outside any write transaction). */
+  notify(channel: string, payloads: string[]): Promise<void>;
   /** Runs `handler` for every NOTIFY on `channel`; resolves to an unsubscribe function. */
   listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   /** Applies the committed migrations (idempotent). */
@@ -49,9 +70,18 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Database>
 
 export function wrapPglite(pglite: PGlite): Database {
   const db = drizzlePglite(pglite, { schema, casing: 'snake_case' }) as unknown as Db;
+  const runner = (q: Pick<PGlite, 'query'>): SqlRunner => ({
+    query: async <Row,>(statement: Statement, params: unknown[]) =>
+      (await q.query<Row>(statement.text, params)).rows,
+  });
   return {
     db,
     kind: 'pglite',
+    sql: runner(pglite),
+    transaction: (fn) => pglite.transaction((tx) => fn(runner(tx))),
+    async notify(channel, payloads) {
+      for (const payload of payloads) await pglite.query('select pg_notify($1, $2)', [channel, payload]);
+    },
     async listen(channel, handler) {
       const unsubscribe = await pglite.listen(channel, handler);
       return async () => unsubscribe();
@@ -70,9 +100,31 @@ function openPostgres(url: string, poolMax: number): Database {
   pool.on('error', () => {});
   const db = drizzleNodePg(pool, { schema, casing: 'snake_case' }) as unknown as Db;
   const listeners: pg.Client[] = [];
+  const runner = (q: pg.Pool | pg.PoolClient): SqlRunner => ({
+    query: async <Row,>(statement: Statement, params: unknown[]) =>
+      (await q.query<Row & pg.QueryResultRow>({ name: statement.name, text: statement.text, values: params })).rows,
+  });
   return {
     db,
     kind: 'postgres',
+    sql: runner(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(runner(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async notify(channel, payloads) {
+      for (const payload of payloads) await pool.query('select pg_notify($1, $2)', [channel, payload]);
+    },
     async listen(channel, handler) {
       const client = new pg.Client({ connectionString: url });
       client.on('error', () => {});

@@ -1,3 +1,4 @@
+export * from './change-feed.js';
 export * from './client.js';
 export * from './queries/change-log.js';
 export * from './queries/dataset.js';

@@ -13,13 +13,13 @@
  */
 import {
   appRouter,
-  ChangeHub,
   createApiCaches,
   createCallerFactory,
   type ApiDeps,
 } from '@tandem/api-router';
 import { createSyncSessionTokens, initAuth, type SessionUser } from '@tandem/auth';
 import {
+  ChangeFeed,
   createDb,
   createIdentityPool,
   getOrCreateIdentity,
@@ -82,7 +82,7 @@ async function measure(name: string, op: (worker: number) => Promise<unknown>): 
 async function main() {
   await recreateDatabase(SERVER_URL, DB_NAME);
   let database: Database | null = null;
-  let hub: ChangeHub | null = null;
+  let hub: ChangeFeed | null = null;
   const rawPool = new pg.Pool({ connectionString: databaseUrl(SERVER_URL, DB_NAME), max: 10 });
   try {
     database = await createDb({ url: databaseUrl(SERVER_URL, DB_NAME), poolMax: 10 });
@@ -98,14 +98,14 @@ async function main() {
       allowUnauthenticated: true,
       region: 'local-1',
     });
-    hub = await ChangeHub.start(database);
+    hub = await ChangeFeed.start(database);
     const deps: ApiDeps = {
       database,
       auth,
       syncSessionTokens: createSyncSessionTokens({
         secret: 'probe-secret-probe-secret-probe-secret-01',
       }),
-      changeHub: hub,
+      changeFeed: hub,
       caches: createApiCaches(),
       region: 'local-1',
     };
@@ -243,7 +243,7 @@ async function main() {
         .toSQL();
     });
     await measure('@tandem/db listRecords (no-op: nothing new)', (w) =>
-      listRecords(db, {
+      listRecords(database!.sql, {
         identityId: workers[w]!.identity.id,
         datasetName: 'bench',
         lastSyncCount: 1_000_000,
@@ -259,7 +259,7 @@ async function main() {
     );
     await measure('@tandem/db updateRecords, 1 record (transaction)', async (w) => {
       const worker = workers[w]!;
-      const result = await updateRecords(db, {
+      const result = await updateRecords(database!, {
         identityPoolId: pool.id,
         identityId: worker.identity.id,
         datasetName: 'bench',

@@ -37,8 +37,8 @@ export const liveRouter = {
         queue.push(item);
         wake?.();
       };
-      const unsubscribe = ctx.deps.changeHub.subscribe(identity.id, push);
-      const offClose = ctx.deps.changeHub.onClose(() => push('reconnect'));
+      const unsubscribe = ctx.deps.changeFeed.subscribe(identity.id, push);
+      const offClose = ctx.deps.changeFeed.onClose(() => push('reconnect'));
       const onAbort = () => wake?.();
       signal?.addEventListener('abort', onAbort);
       try {

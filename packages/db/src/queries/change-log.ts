@@ -3,9 +3,6 @@ import type { DbOrTx } from '../client.js';
 import { changeLog } from '../schema/index.js';
 import type { CommittedChange } from './dataset.js';
 
-/** Channel the change_log trigger NOTIFYs on commit; payload is a `CommittedChange` as JSON. */
-export const CHANGE_CHANNEL = 'tandem_change';
-
 /**
  * Changes of one identity after a change id, for resuming a live channel. Ids are not commit
  * order, so a resume may miss a change that committed late; pokes are hints and the device's
@@ -30,14 +27,4 @@ export async function changesOfIdentitySince(
     kind: r.kind,
     deviceId: r.deviceId,
   }));
-}
-
-export function parseChangeNotification(payload: string): CommittedChange | null {
-  try {
-    const v = JSON.parse(payload) as Record<string, unknown>;
-    if (typeof v['changeId'] !== 'number' || typeof v['identityId'] !== 'string') return null;
-    return v as unknown as CommittedChange;
-  } catch {
-    return null;
-  }
 }

@@ -22,8 +22,8 @@ import {
   type StoredRecordState,
 } from '@tandem/domain';
 import { and, asc, eq, gt, inArray, isNotNull, lte, or, sql } from 'drizzle-orm';
-import type { DbOrTx, Tx } from '../client.js';
-import { changeLog, dataset, identity, record } from '../schema/index.js';
+import type { Database, DbOrTx, SqlRunner, Statement } from '../client.js';
+import { changeLog, dataset, record, type ChangeLogRecord } from '../schema/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
 export type DatasetRow = typeof dataset.$inferSelect;
@@ -162,8 +162,59 @@ export interface ListRecordsResult {
   datasetDeletedAfterRequestedSyncCount: boolean;
 }
 
+/** Epoch milliseconds of a timestamptz column, as a float8 both drivers return as a number. */
+const ms = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
+
+/** The dataset and the names merged into it, in one round trip (absent dataset: nulls). */
+const PULL_DATASET: Statement = {
+  name: 'tandem_pull_dataset',
+  text: `SELECT d.exists, d.sync_count::int8 AS sync_count, d.deleted_at_sync_count::int8 AS deleted_at,
+       d.last_modified_by,
+       (SELECT array_agg(m.name ORDER BY m.name) FROM dataset m
+         WHERE m.identity_id = $1 AND m.exists AND m.merged_from_identity_id IS NOT NULL
+           AND m.name = $2 || '.' || m.merged_from_identity_id) AS merged
+     FROM (SELECT 1) AS one LEFT JOIN dataset d ON d.identity_id = $1 AND d.name = $2`,
+};
+
+const RECORD_COLUMNS = `key, value, sync_count::int8 AS sync_count, ${ms('last_modified_date')} AS modified,
+  last_modified_by, ${ms('device_last_modified_date')} AS device_modified`;
+
+const PULL_RECORDS: Statement = {
+  name: 'tandem_pull_records',
+  text: `SELECT ${RECORD_COLUMNS} FROM record
+     WHERE identity_id = $1 AND dataset_name = $2 AND sync_count <= $3 AND sync_count > $4
+     ORDER BY sync_count, key LIMIT $5`,
+};
+
+/** A later page: after the last (syncCount, key) returned, in the same order. */
+const PULL_RECORDS_AFTER: Statement = {
+  name: 'tandem_pull_records_after',
+  text: `SELECT ${RECORD_COLUMNS} FROM record
+     WHERE identity_id = $1 AND dataset_name = $2 AND sync_count <= $3
+       AND (sync_count > $4 OR (sync_count = $4 AND key > $5))
+     ORDER BY sync_count, key LIMIT $6`,
+};
+
+interface RawRecord {
+  key: string;
+  value: string | null;
+  sync_count: string | number;
+  modified: number;
+  last_modified_by: string | null;
+  device_modified: number | null;
+}
+
+const fromRawRecord = (r: RawRecord): SyncRecord => ({
+  key: r.key,
+  value: r.value,
+  syncCount: Number(r.sync_count),
+  lastModifiedDate: Math.round(r.modified),
+  lastModifiedBy: r.last_modified_by,
+  deviceLastModifiedDate: r.device_modified === null ? null : Math.round(r.device_modified),
+});
+
 export async function listRecords(
-  db: DbOrTx,
+  sql: SqlRunner,
   args: {
     identityId: string;
     datasetName: string;
@@ -172,49 +223,58 @@ export async function listRecords(
     maxResults: number;
   },
 ): Promise<ListRecordsResult> {
-  const [row, merged] = await Promise.all([
-    findDataset(db, args.identityId, args.datasetName),
-    mergedDatasetNames(db, args.identityId, args.datasetName),
-  ]);
+  const [row] = await sql.query<{
+    exists: boolean | null;
+    sync_count: string | number | null;
+    deleted_at: string | number | null;
+    last_modified_by: string | null;
+    merged: string[] | null;
+  }>(PULL_DATASET, [args.identityId, args.datasetName]);
   const exists = row?.exists ?? false;
-  const window = pullWindow(row, args.lastSyncCount);
+  const syncCount = Number(row?.sync_count ?? 0);
+  const window = pullWindow(
+    row?.exists === null || !row
+      ? null
+      : { exists, syncCount, deletedAtSyncCount: row.deleted_at === null ? null : Number(row.deleted_at) },
+    args.lastSyncCount,
+  );
   const base = {
-    datasetSyncCount: exists ? row!.syncCount : 0,
-    lastModifiedBy: exists ? row!.lastModifiedBy : null,
-    mergedDatasetNames: merged,
+    datasetSyncCount: exists ? syncCount : 0,
+    lastModifiedBy: exists ? (row?.last_modified_by ?? null) : null,
+    mergedDatasetNames: row?.merged ?? null,
     datasetExists: exists,
     datasetDeletedAfterRequestedSyncCount: window.deletedAfterRequested,
   };
   if (!exists) return { ...base, records: [], nextToken: null };
 
   const cursor = args.nextToken ? decodeCursor(args.nextToken, isRecordsCursor) : null;
-  const upper = cursor?.u ?? row!.syncCount;
+  const upper = cursor?.u ?? syncCount;
   const since = cursor?.s ?? window.since;
-  const rows = await db
-    .select()
-    .from(record)
-    .where(
-      and(
-        eq(record.identityId, args.identityId),
-        eq(record.datasetName, args.datasetName),
-        lte(record.syncCount, upper),
-        cursor
-          ? or(
-              gt(record.syncCount, cursor.c),
-              and(eq(record.syncCount, cursor.c), gt(record.key, cursor.k)),
-            )
-          : gt(record.syncCount, since),
-      ),
-    )
-    .orderBy(asc(record.syncCount), asc(record.key))
-    .limit(args.maxResults + 1);
-  const page = rows.slice(0, args.maxResults);
+  // Nothing was written after `since`: the common no-op sync costs one round trip.
+  if (!cursor && since >= upper) return { ...base, datasetSyncCount: upper, records: [], nextToken: null };
+  const rows = cursor
+    ? await sql.query<RawRecord>(PULL_RECORDS_AFTER, [
+        args.identityId,
+        args.datasetName,
+        upper,
+        cursor.c,
+        cursor.k,
+        args.maxResults + 1,
+      ])
+    : await sql.query<RawRecord>(PULL_RECORDS, [
+        args.identityId,
+        args.datasetName,
+        upper,
+        since,
+        args.maxResults + 1,
+      ]);
+  const page = rows.slice(0, args.maxResults).map(fromRawRecord);
   const last = page.at(-1);
   return {
     ...base,
     // Every page reports the bound it was read against, so the client's final count is exact.
     datasetSyncCount: upper,
-    records: page.map(toSyncRecord),
+    records: page,
     nextToken:
       rows.length > args.maxResults && last
         ? encodeCursor({ u: upper, c: last.syncCount, k: last.key, s: since } satisfies RecordsCursor)
@@ -222,35 +282,97 @@ export async function listRecords(
   };
 }
 
+interface LockedDataset {
+  exists: boolean;
+  syncCount: number;
+  numRecords: number;
+  dataStorage: number;
+}
+
+const LOCK_DATASET: Statement = {
+  name: 'tandem_lock_dataset',
+  text: `SELECT exists, sync_count::int8 AS sync_count, num_records, data_storage::int8 AS data_storage
+     FROM dataset WHERE identity_id = $1 AND name = $2 FOR UPDATE`,
+};
+const LOCK_IDENTITY: Statement = {
+  name: 'tandem_lock_identity',
+  text: 'SELECT id FROM identity WHERE id = $1 FOR UPDATE',
+};
+const COUNT_LIVE_DATASETS: Statement = {
+  name: 'tandem_count_live_datasets',
+  text: 'SELECT count(*)::int AS live FROM dataset WHERE identity_id = $1 AND exists',
+};
+const INSERT_DATASET: Statement = {
+  name: 'tandem_insert_dataset',
+  text: `INSERT INTO dataset (identity_id, name, identity_pool_id, exists) VALUES ($1, $2, $3, false)`,
+};
+const READ_PATCHED_RECORDS: Statement = {
+  name: 'tandem_read_patched_records',
+  text: `SELECT key, value, sync_count::int8 AS sync_count FROM record
+     WHERE identity_id = $1 AND dataset_name = $2 AND key = ANY($3::text[])`,
+};
+/**
+ * The whole write in one statement: upsert the records, move the dataset's counters, append
+ * the change. Runs after the dataset row lock and the conflict/limit checks.
+ */
+const WRITE_RECORDS: Statement = {
+  name: 'tandem_write_records',
+  text: `WITH written AS (
+       INSERT INTO record (identity_id, dataset_name, key, value, sync_count, last_modified_date,
+                           last_modified_by, device_last_modified_date)
+       SELECT $1, $2, w.key, w.value, $4, to_timestamp($5::float8 / 1000), $6,
+              to_timestamp(w.device_ms / 1000)
+         FROM unnest($3::text[], $7::text[], $8::float8[]) AS w(key, value, device_ms)
+       ON CONFLICT (identity_id, dataset_name, key) DO UPDATE SET
+         value = excluded.value, sync_count = excluded.sync_count,
+         last_modified_date = excluded.last_modified_date, last_modified_by = excluded.last_modified_by,
+         device_last_modified_date = excluded.device_last_modified_date
+       RETURNING 1),
+     moved AS (
+       UPDATE dataset SET exists = true, sync_count = $4, num_records = $9, data_storage = $10,
+         last_modified_date = to_timestamp($5::float8 / 1000), last_modified_by = $6,
+         creation_date = CASE WHEN $11::boolean THEN creation_date ELSE to_timestamp($5::float8 / 1000) END
+       WHERE identity_id = $1 AND name = $2
+       RETURNING 1)
+   INSERT INTO change_log (identity_pool_id, identity_id, dataset_name, sync_count, kind, records,
+                           last_modified_by, device_id, source)
+   SELECT $12, $1, $2, $4, 'update', $13::jsonb, $6, $14, $15
+     WHERE (SELECT count(*) FROM written) = $16 AND (SELECT count(*) FROM moved) = 1
+   RETURNING id::int8 AS id`,
+};
+
 /** Locks the dataset row for a write, creating it (under the identity lock) when absent. */
 async function lockDatasetForWrite(
-  tx: Tx,
+  sql: SqlRunner,
   args: { identityPoolId: string; identityId: string; datasetName: string },
-): Promise<DatasetRow> {
-  const lock = () =>
-    tx.select().from(dataset).where(datasetKey(args.identityId, args.datasetName)).for('update');
-  let [row] = await lock();
+): Promise<LockedDataset> {
+  const lock = async (): Promise<LockedDataset | null> => {
+    const [row] = await sql.query<{
+      exists: boolean;
+      sync_count: string | number;
+      num_records: number;
+      data_storage: string | number;
+    }>(LOCK_DATASET, [args.identityId, args.datasetName]);
+    return row
+      ? {
+          exists: row.exists,
+          syncCount: Number(row.sync_count),
+          numRecords: row.num_records,
+          dataStorage: Number(row.data_storage),
+        }
+      : null;
+  };
+  let row = await lock();
   if (row?.exists) return row;
   // Creation (or re-creation): serialise with the identity's other creations for the limit.
-  await tx.select({ id: identity.id }).from(identity).where(eq(identity.id, args.identityId)).for('update');
-  [row] = await lock();
+  await sql.query(LOCK_IDENTITY, [args.identityId]);
+  row = await lock();
   if (row?.exists) return row;
-  const [{ live } = { live: 0 }] = await tx
-    .select({ live: sql<number>`count(*)::int` })
-    .from(dataset)
-    .where(and(eq(dataset.identityId, args.identityId), eq(dataset.exists, true)));
-  assertCanCreateDataset(live);
-  if (row) return row; // a deleted incarnation: the write below revives it, counts continue
-  const [created] = await tx
-    .insert(dataset)
-    .values({
-      identityId: args.identityId,
-      name: args.datasetName,
-      identityPoolId: args.identityPoolId,
-      exists: false,
-    })
-    .returning();
-  return created!;
+  const [counted] = await sql.query<{ live: number }>(COUNT_LIVE_DATASETS, [args.identityId]);
+  assertCanCreateDataset(counted?.live ?? 0);
+  if (row) return row; // a deleted incarnation: the write revives it, counts continue
+  await sql.query(INSERT_DATASET, [args.identityId, args.datasetName, args.identityPoolId]);
+  return (await lock())!;
 }
 
 export interface UpdateRecordsResult {
@@ -259,7 +381,7 @@ export interface UpdateRecordsResult {
 }
 
 export async function updateRecords(
-  db: DbOrTx,
+  database: Pick<Database, 'transaction'>,
   args: {
     identityPoolId: string;
     identityId: string;
@@ -270,20 +392,15 @@ export async function updateRecords(
 ): Promise<UpdateRecordsResult> {
   // Nothing to write: no new sync count, no dataset created, nothing exported.
   if (args.patches.length === 0) return { records: [], change: null };
-  return db.transaction(async (tx) => {
-    const ds = await lockDatasetForWrite(tx, args);
-    const keys = args.patches.map((p) => p.key);
-    const stored = await tx
-      .select({ key: record.key, value: record.value, syncCount: record.syncCount })
-      .from(record)
-      .where(
-        and(
-          eq(record.identityId, args.identityId),
-          eq(record.datasetName, args.datasetName),
-          inArray(record.key, keys),
-        ),
-      );
-    const current = new Map<string, StoredRecordState>(stored.map((r) => [r.key, r]));
+  return database.transaction(async (sql) => {
+    const ds = await lockDatasetForWrite(sql, args);
+    const stored = await sql.query<{ key: string; value: string | null; sync_count: string | number }>(
+      READ_PATCHED_RECORDS,
+      [args.identityId, args.datasetName, args.patches.map((p) => p.key)],
+    );
+    const current = new Map<string, StoredRecordState>(
+      stored.map((r) => [r.key, { value: r.value, syncCount: Number(r.sync_count) }]),
+    );
     const plan = planPatches({
       // A deleted incarnation holds no records: its keys start again at 0.
       datasetSyncCount: ds.syncCount,
@@ -292,59 +409,55 @@ export async function updateRecords(
       patches: args.patches,
     });
 
-    const now = new Date();
-    const written = await tx
-      .insert(record)
-      .values(
-        plan.writes.map((w) => ({
-          identityId: args.identityId,
-          datasetName: args.datasetName,
-          key: w.key,
-          value: w.value,
-          syncCount: w.syncCount,
-          lastModifiedDate: now,
-          lastModifiedBy: args.writer.lastModifiedBy,
-          deviceLastModifiedDate: w.deviceLastModifiedDate === null ? null : new Date(w.deviceLastModifiedDate),
-        })),
-      )
-      .onConflictDoUpdate({
-        target: [record.identityId, record.datasetName, record.key],
-        set: {
-          value: sql`excluded.value`,
-          syncCount: sql`excluded.sync_count`,
-          lastModifiedDate: sql`excluded.last_modified_date`,
-          lastModifiedBy: sql`excluded.last_modified_by`,
-          deviceLastModifiedDate: sql`excluded.device_last_modified_date`,
-        },
-      })
-      .returning();
-
-    await tx
-      .update(dataset)
-      .set({
-        exists: true,
-        syncCount: plan.syncCount,
-        numRecords: plan.totals.numRecords,
-        dataStorage: plan.totals.dataStorage,
-        lastModifiedDate: now,
-        lastModifiedBy: args.writer.lastModifiedBy,
-        ...(ds.exists ? {} : { creationDate: now }),
-      })
-      .where(datasetKey(args.identityId, args.datasetName));
-
-    const records = written.map(toSyncRecord);
-    const change = await appendChange(tx, {
+    const now = Date.now();
+    const { writer } = args;
+    const records: SyncRecord[] = plan.writes.map((w) => ({
+      key: w.key,
+      value: w.value,
+      syncCount: w.syncCount,
+      lastModifiedDate: now,
+      lastModifiedBy: writer.lastModifiedBy,
+      deviceLastModifiedDate: w.deviceLastModifiedDate,
+    }));
+    const [appended] = await sql.query<{ id: string | number }>(WRITE_RECORDS, [
+      args.identityId,
+      args.datasetName,
+      records.map((r) => r.key),
+      plan.syncCount,
+      now,
+      writer.lastModifiedBy,
+      records.map((r) => r.value),
+      records.map((r) => r.deviceLastModifiedDate),
+      plan.totals.numRecords,
+      plan.totals.dataStorage,
+      ds.exists,
+      args.identityPoolId,
+      JSON.stringify(records.map(toChangeLogRecord)),
+      writer.deviceId ?? null,
+      writer.source,
+      records.length,
+    ]);
+    if (!appended) throw new Error('UpdateRecords wrote an incomplete change; rolled back');
+    const change: CommittedChange = {
+      changeId: Number(appended.id),
       identityPoolId: args.identityPoolId,
       identityId: args.identityId,
       datasetName: args.datasetName,
       syncCount: plan.syncCount,
       kind: 'update',
-      records,
-      writer: args.writer,
-    });
+      deviceId: writer.deviceId ?? null,
+    };
     return { records, change };
   });
 }
+
+const toChangeLogRecord = (r: SyncRecord): ChangeLogRecord => ({
+  key: r.key,
+  value: r.value,
+  syncCount: r.syncCount,
+  lastModifiedDate: r.lastModifiedDate,
+  deviceLastModifiedDate: r.deviceLastModifiedDate,
+});
 
 export async function deleteDataset(
   db: DbOrTx,
@@ -409,13 +522,7 @@ export async function appendChange(
       datasetName: args.datasetName,
       syncCount: args.syncCount,
       kind: args.kind,
-      records: args.records.map((r) => ({
-        key: r.key,
-        value: r.value,
-        syncCount: r.syncCount,
-        lastModifiedDate: r.lastModifiedDate,
-        deviceLastModifiedDate: r.deviceLastModifiedDate,
-      })),
+      records: args.records.map(toChangeLogRecord),
       lastModifiedBy: args.writer.lastModifiedBy,
       deviceId: args.writer.deviceId ?? null,
       source: args.writer.source,

@@ -21,7 +21,7 @@ import {
   pullWindow,
   type StoredRecordState,
 } from '@tandem/domain';
-import { and, asc, eq, gt, inArray, isNotNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Database, DbOrTx, SqlRunner, Statement } from '../client.js';
 import { changeLog, dataset, record, type ChangeLogRecord } from '../schema/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -112,27 +112,6 @@ export async function listDatasets(
     datasets: page.map(toDataset),
     nextToken: rows.length > args.maxResults ? encodeCursor(page.at(-1)!.name) : null,
   };
-}
-
-/** Names of live datasets merged into `datasetName` (spec §7.8): `<datasetName>.<fromId>`. */
-async function mergedDatasetNames(
-  db: DbOrTx,
-  identityId: string,
-  datasetName: string,
-): Promise<string[] | null> {
-  const rows = await db
-    .select({ name: dataset.name })
-    .from(dataset)
-    .where(
-      and(
-        eq(dataset.identityId, identityId),
-        eq(dataset.exists, true),
-        isNotNull(dataset.mergedFromIdentityId),
-        sql`${dataset.name} = ${datasetName} || '.' || ${dataset.mergedFromIdentityId}`,
-      ),
-    )
-    .orderBy(asc(dataset.name));
-  return rows.length > 0 ? rows.map((r) => r.name) : null;
 }
 
 interface RecordsCursor {
@@ -306,6 +285,13 @@ const INSERT_DATASET: Statement = {
   name: 'tandem_insert_dataset',
   text: `INSERT INTO dataset (identity_id, name, identity_pool_id, exists) VALUES ($1, $2, $3, false)`,
 };
+/** Lock the dataset and read the patched keys in one round trip (migration 0003). */
+const LOCK_AND_READ: Statement = {
+  name: 'tandem_lock_and_read',
+  text: `SELECT dataset_exists, sync_count::int8 AS sync_count, num_records, data_storage::int8 AS data_storage,
+       record_keys, record_values, record_sync_counts
+     FROM tandem_lock_dataset_and_read($1, $2, $3::text[])`,
+};
 const READ_PATCHED_RECORDS: Statement = {
   name: 'tandem_read_patched_records',
   text: `SELECT key, value, sync_count::int8 AS sync_count FROM record
@@ -393,14 +379,37 @@ export async function updateRecords(
   // Nothing to write: no new sync count, no dataset created, nothing exported.
   if (args.patches.length === 0) return { records: [], change: null };
   return database.transaction(async (sql) => {
-    const ds = await lockDatasetForWrite(sql, args);
-    const stored = await sql.query<{ key: string; value: string | null; sync_count: string | number }>(
-      READ_PATCHED_RECORDS,
-      [args.identityId, args.datasetName, args.patches.map((p) => p.key)],
-    );
-    const current = new Map<string, StoredRecordState>(
-      stored.map((r) => [r.key, { value: r.value, syncCount: Number(r.sync_count) }]),
-    );
+    const keys = args.patches.map((p) => p.key);
+    const [locked] = await sql.query<{
+      dataset_exists: boolean;
+      sync_count: string | number;
+      num_records: number;
+      data_storage: string | number;
+      record_keys: string[];
+      record_values: (string | null)[];
+      record_sync_counts: (string | number)[];
+    }>(LOCK_AND_READ, [args.identityId, args.datasetName, keys]);
+    let ds: LockedDataset;
+    const current = new Map<string, StoredRecordState>();
+    if (locked?.dataset_exists) {
+      ds = {
+        exists: true,
+        syncCount: Number(locked.sync_count),
+        numRecords: locked.num_records,
+        dataStorage: Number(locked.data_storage),
+      };
+      locked.record_keys.forEach((key, i) =>
+        current.set(key, { value: locked.record_values[i] ?? null, syncCount: Number(locked.record_sync_counts[i]) }),
+      );
+    } else {
+      // First write to this dataset (or after its deletion): the slower creation path.
+      ds = await lockDatasetForWrite(sql, args);
+      const stored = await sql.query<{ key: string; value: string | null; sync_count: string | number }>(
+        READ_PATCHED_RECORDS,
+        [args.identityId, args.datasetName, keys],
+      );
+      for (const r of stored) current.set(r.key, { value: r.value, syncCount: Number(r.sync_count) });
+    }
     const plan = planPatches({
       // A deleted incarnation holds no records: its keys start again at 0.
       datasetSyncCount: ds.syncCount,

@@ -12,6 +12,7 @@ import { toNodeHandler } from 'better-auth/node';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Logger } from 'pino';
+import { isDirectCall, serveDirectCall } from './direct-procedures.js';
 import type { Metrics } from './metrics.js';
 
 export interface ApiServerOptions {
@@ -41,6 +42,15 @@ function routeLabel(path: string): string {
   return 'other';
 }
 
+function headersOf(req: http.IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else if (Array.isArray(value)) headers.set(name, value.join(', '));
+  }
+  return headers;
+}
+
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -57,14 +67,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: options.maxBodyBytes,
-    createContext: ({ req }) => {
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (typeof value === 'string') headers.set(name, value);
-        else if (Array.isArray(value)) headers.set(name, value.join(', '));
-      }
-      return createContext({ headers });
-    },
+    createContext: ({ req }) => createContext({ headers: headersOf(req) }),
     onError: ({ error, path, req }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         (req as http.IncomingMessage & { log?: Logger }).log?.error(
@@ -79,7 +82,10 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     const started = process.hrtime.bigint();
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    const path = (req.url ?? '/').split('?', 1)[0]!;
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    const search = queryAt === -1 ? '' : url.slice(queryAt);
     const route = routeLabel(path);
     const log = logger.child({ reqId: requestId });
     (req as http.IncomingMessage & { log?: Logger }).log = log;
@@ -133,6 +139,11 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       if (draining) {
         res.setHeader('retry-after', '1');
         return sendJson(res, 503, { message: 'Server is shutting down; retry on another instance.' });
+      }
+      if (isDirectCall(req, path, search)) {
+        const ctx = createContext({ headers: headersOf(req) });
+        void serveDirectCall({ req, res, path, search, ctx, maxBodyBytes: options.maxBodyBytes, log });
+        return;
       }
       void trpcHandler(req, res);
       return;

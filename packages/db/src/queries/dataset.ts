@@ -285,12 +285,22 @@ const INSERT_DATASET: Statement = {
   name: 'tandem_insert_dataset',
   text: `INSERT INTO dataset (identity_id, name, identity_pool_id, exists) VALUES ($1, $2, $3, false)`,
 };
-/** Lock the dataset and read the patched keys in one round trip (migration 0003). */
-const LOCK_AND_READ: Statement = {
-  name: 'tandem_lock_and_read',
-  text: `SELECT dataset_exists, sync_count::int8 AS sync_count, num_records, data_storage::int8 AS data_storage,
-       record_keys, record_values, record_sync_counts
-     FROM tandem_lock_dataset_and_read($1, $2, $3::text[])`,
+/**
+ * The optimistic first step of UpdateRecords: the dataset and the patched keys, read in one
+ * snapshot without locking. The write that follows only applies if the dataset's sync count
+ * is still the one read here (every write, deletion and merge moves it), so what was checked
+ * is exactly what is overwritten.
+ */
+const READ_FOR_WRITE: Statement = {
+  name: 'tandem_read_for_write',
+  text: `SELECT d.exists, d.sync_count::int8 AS sync_count, d.num_records, d.data_storage::int8 AS data_storage,
+       r.keys, r.vals, r.counts
+     FROM dataset d CROSS JOIN LATERAL (
+       SELECT coalesce(array_agg(key ORDER BY key), '{}') AS keys,
+              coalesce(array_agg(value ORDER BY key), '{}') AS vals,
+              coalesce(array_agg(sync_count ORDER BY key), '{}')::int8[] AS counts
+         FROM record WHERE identity_id = d.identity_id AND dataset_name = d.name AND key = ANY($3::text[])) r
+     WHERE d.identity_id = $1 AND d.name = $2`,
 };
 const READ_PATCHED_RECORDS: Statement = {
   name: 'tandem_read_patched_records',
@@ -298,34 +308,39 @@ const READ_PATCHED_RECORDS: Statement = {
      WHERE identity_id = $1 AND dataset_name = $2 AND key = ANY($3::text[])`,
 };
 /**
- * The whole write in one statement: upsert the records, move the dataset's counters, append
- * the change. Runs after the dataset row lock and the conflict/limit checks.
+ * The whole write as one statement (its own transaction when run outside one): move the
+ * dataset's counters if its sync count is still the expected one (compare-and-set), and only
+ * then upsert the records and append the change. No row back: another write got there first.
  */
 const WRITE_RECORDS: Statement = {
   name: 'tandem_write_records',
-  text: `WITH written AS (
+  text: `WITH moved AS (
+       UPDATE dataset SET exists = true, sync_count = $4, num_records = $9, data_storage = $10,
+         last_modified_date = to_timestamp($5::float8 / 1000), last_modified_by = $6,
+         creation_date = CASE WHEN $11::boolean THEN creation_date ELSE to_timestamp($5::float8 / 1000) END
+       WHERE identity_id = $1 AND name = $2 AND sync_count = $16
+       RETURNING 1),
+     written AS (
        INSERT INTO record (identity_id, dataset_name, key, value, sync_count, last_modified_date,
                            last_modified_by, device_last_modified_date)
        SELECT $1, $2, w.key, w.value, $4, to_timestamp($5::float8 / 1000), $6,
               to_timestamp(w.device_ms / 1000)
          FROM unnest($3::text[], $7::text[], $8::float8[]) AS w(key, value, device_ms)
+        WHERE EXISTS (SELECT 1 FROM moved)
        ON CONFLICT (identity_id, dataset_name, key) DO UPDATE SET
          value = excluded.value, sync_count = excluded.sync_count,
          last_modified_date = excluded.last_modified_date, last_modified_by = excluded.last_modified_by,
          device_last_modified_date = excluded.device_last_modified_date
-       RETURNING 1),
-     moved AS (
-       UPDATE dataset SET exists = true, sync_count = $4, num_records = $9, data_storage = $10,
-         last_modified_date = to_timestamp($5::float8 / 1000), last_modified_by = $6,
-         creation_date = CASE WHEN $11::boolean THEN creation_date ELSE to_timestamp($5::float8 / 1000) END
-       WHERE identity_id = $1 AND name = $2
        RETURNING 1)
    INSERT INTO change_log (identity_pool_id, identity_id, dataset_name, sync_count, kind, records,
                            last_modified_by, device_id, source)
    SELECT $12, $1, $2, $4, 'update', $13::jsonb, $6, $14, $15
-     WHERE (SELECT count(*) FROM written) = $16 AND (SELECT count(*) FROM moved) = 1
+     WHERE EXISTS (SELECT 1 FROM moved) AND (SELECT count(*) FROM written) = cardinality($3::text[])
    RETURNING id::int8 AS id`,
 };
+
+/** Optimistic attempts before taking the dataset row lock (contention on one dataset). */
+const OPTIMISTIC_ATTEMPTS = 3;
 
 /** Locks the dataset row for a write, creating it (under the identity lock) when absent. */
 async function lockDatasetForWrite(
@@ -367,7 +382,7 @@ export interface UpdateRecordsResult {
 }
 
 export async function updateRecords(
-  database: Pick<Database, 'transaction'>,
+  database: Pick<Database, 'sql' | 'transaction'>,
   args: {
     identityPoolId: string;
     identityId: string;
@@ -378,86 +393,103 @@ export async function updateRecords(
 ): Promise<UpdateRecordsResult> {
   // Nothing to write: no new sync count, no dataset created, nothing exported.
   if (args.patches.length === 0) return { records: [], change: null };
-  return database.transaction(async (sql) => {
-    const keys = args.patches.map((p) => p.key);
-    const [locked] = await sql.query<{
-      dataset_exists: boolean;
+  const keys = args.patches.map((p) => p.key);
+
+  // Common case, two round trips and no explicit transaction: read, check, compare-and-set.
+  for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+    const [row] = await database.sql.query<{
+      exists: boolean;
       sync_count: string | number;
       num_records: number;
       data_storage: string | number;
-      record_keys: string[];
-      record_values: (string | null)[];
-      record_sync_counts: (string | number)[];
-    }>(LOCK_AND_READ, [args.identityId, args.datasetName, keys]);
-    let ds: LockedDataset;
-    const current = new Map<string, StoredRecordState>();
-    if (locked?.dataset_exists) {
-      ds = {
-        exists: true,
-        syncCount: Number(locked.sync_count),
-        numRecords: locked.num_records,
-        dataStorage: Number(locked.data_storage),
-      };
-      locked.record_keys.forEach((key, i) =>
-        current.set(key, { value: locked.record_values[i] ?? null, syncCount: Number(locked.record_sync_counts[i]) }),
-      );
-    } else {
-      // First write to this dataset (or after its deletion): the slower creation path.
-      ds = await lockDatasetForWrite(sql, args);
-      const stored = await sql.query<{ key: string; value: string | null; sync_count: string | number }>(
-        READ_PATCHED_RECORDS,
-        [args.identityId, args.datasetName, keys],
-      );
-      for (const r of stored) current.set(r.key, { value: r.value, syncCount: Number(r.sync_count) });
-    }
-    const plan = planPatches({
-      // A deleted incarnation holds no records: its keys start again at 0.
-      datasetSyncCount: ds.syncCount,
-      totals: ds.exists ? ds : { numRecords: 0, dataStorage: 0 },
-      current,
-      patches: args.patches,
-    });
-
-    const now = Date.now();
-    const { writer } = args;
-    const records: SyncRecord[] = plan.writes.map((w) => ({
-      key: w.key,
-      value: w.value,
-      syncCount: w.syncCount,
-      lastModifiedDate: now,
-      lastModifiedBy: writer.lastModifiedBy,
-      deviceLastModifiedDate: w.deviceLastModifiedDate,
-    }));
-    const [appended] = await sql.query<{ id: string | number }>(WRITE_RECORDS, [
-      args.identityId,
-      args.datasetName,
-      records.map((r) => r.key),
-      plan.syncCount,
-      now,
-      writer.lastModifiedBy,
-      records.map((r) => r.value),
-      records.map((r) => r.deviceLastModifiedDate),
-      plan.totals.numRecords,
-      plan.totals.dataStorage,
-      ds.exists,
-      args.identityPoolId,
-      JSON.stringify(records.map(toChangeLogRecord)),
-      writer.deviceId ?? null,
-      writer.source,
-      records.length,
-    ]);
-    if (!appended) throw new Error('UpdateRecords wrote an incomplete change; rolled back');
-    const change: CommittedChange = {
-      changeId: Number(appended.id),
-      identityPoolId: args.identityPoolId,
-      identityId: args.identityId,
-      datasetName: args.datasetName,
-      syncCount: plan.syncCount,
-      kind: 'update',
-      deviceId: writer.deviceId ?? null,
+      keys: string[];
+      vals: (string | null)[];
+      counts: (string | number)[];
+    }>(READ_FOR_WRITE, [args.identityId, args.datasetName, keys]);
+    if (!row?.exists) break; // creating the dataset needs the identity lock (20-dataset limit)
+    const ds = {
+      exists: true,
+      syncCount: Number(row.sync_count),
+      numRecords: row.num_records,
+      dataStorage: Number(row.data_storage),
     };
-    return { records, change };
+    const current = new Map<string, StoredRecordState>();
+    row.keys.forEach((key, i) =>
+      current.set(key, { value: row.vals[i] ?? null, syncCount: Number(row.counts[i]) }),
+    );
+    const written = await writePlanned(database.sql, args, ds, current);
+    if (written) return written;
+  }
+
+  // First write to the dataset, re-creation after a deletion, or heavy contention: lock it.
+  return database.transaction(async (sql) => {
+    const ds = await lockDatasetForWrite(sql, args);
+    const stored = await sql.query<{ key: string; value: string | null; sync_count: string | number }>(
+      READ_PATCHED_RECORDS,
+      [args.identityId, args.datasetName, keys],
+    );
+    const current = new Map<string, StoredRecordState>(
+      stored.map((r) => [r.key, { value: r.value, syncCount: Number(r.sync_count) }]),
+    );
+    const written = await writePlanned(sql, args, ds, current);
+    if (!written) throw new Error('UpdateRecords lost its compare-and-set under the row lock');
+    return written;
   });
+}
+
+/** Checks the patches against `ds`/`current` and writes them if the dataset is still at `ds`. */
+async function writePlanned(
+  sql: SqlRunner,
+  args: { identityPoolId: string; identityId: string; datasetName: string; patches: readonly RecordPatch[]; writer: Writer },
+  ds: LockedDataset,
+  current: ReadonlyMap<string, StoredRecordState>,
+): Promise<UpdateRecordsResult | null> {
+  const plan = planPatches({
+    // A deleted incarnation holds no records: its keys start again at 0.
+    datasetSyncCount: ds.syncCount,
+    totals: ds.exists ? ds : { numRecords: 0, dataStorage: 0 },
+    current,
+    patches: args.patches,
+  });
+  const now = Date.now();
+  const { writer } = args;
+  const records: SyncRecord[] = plan.writes.map((w) => ({
+    key: w.key,
+    value: w.value,
+    syncCount: w.syncCount,
+    lastModifiedDate: now,
+    lastModifiedBy: writer.lastModifiedBy,
+    deviceLastModifiedDate: w.deviceLastModifiedDate,
+  }));
+  const [appended] = await sql.query<{ id: string | number }>(WRITE_RECORDS, [
+    args.identityId,
+    args.datasetName,
+    records.map((r) => r.key),
+    plan.syncCount,
+    now,
+    writer.lastModifiedBy,
+    records.map((r) => r.value),
+    records.map((r) => r.deviceLastModifiedDate),
+    plan.totals.numRecords,
+    plan.totals.dataStorage,
+    ds.exists,
+    args.identityPoolId,
+    JSON.stringify(records.map(toChangeLogRecord)),
+    writer.deviceId ?? null,
+    writer.source,
+    ds.syncCount,
+  ]);
+  if (!appended) return null;
+  const change: CommittedChange = {
+    changeId: Number(appended.id),
+    identityPoolId: args.identityPoolId,
+    identityId: args.identityId,
+    datasetName: args.datasetName,
+    syncCount: plan.syncCount,
+    kind: 'update',
+    deviceId: writer.deviceId ?? null,
+  };
+  return { records, change };
 }
 
 const toChangeLogRecord = (r: SyncRecord): ChangeLogRecord => ({

@@ -46,18 +46,67 @@ export async function openDatabase(env: Env): Promise<Database> {
   return createDb({ dataDir });
 }
 
+/** BETTER_AUTH_SECRET, or the secret generated once into TANDEM_HOME (created on first use). */
+export function authSecret(env: Env): string {
+  return env.BETTER_AUTH_SECRET ?? embeddedSecret(env.TANDEM_HOME);
+}
+
+function warnAboutSecret(env: Env, logger: Logger): void {
+  if (!env.BETTER_AUTH_SECRET && env.DATABASE_URL) {
+    logger.warn('BETTER_AUTH_SECRET is not set: using a generated secret from TANDEM_HOME; set it for every replica');
+  }
+}
+
+/**
+ * With DEFAULT_POOL_NAME set: the first identity pool, created (guests allowed) when there is
+ * none yet. Not safe to run concurrently on an empty database (two callers create two pools):
+ * a cluster primary runs it once before forking its workers.
+ */
+export async function ensureDefaultPool(database: Database, env: Env): Promise<IdentityPoolRow | null> {
+  if (!env.DEFAULT_POOL_NAME) return null;
+  const existing = await listIdentityPools(database.db, { maxResults: 1 });
+  return (
+    existing.identityPools[0] ??
+    (await createIdentityPool(database.db, {
+      name: env.DEFAULT_POOL_NAME,
+      allowUnauthenticated: true,
+      region: env.TANDEM_REGION,
+    }))
+  );
+}
+
+/**
+ * What a cluster primary does once, before forking workers that share the work: migrations
+ * (MIGRATE_ON_START), the generated secret when BETTER_AUTH_SECRET is unset (so every worker
+ * reads the same one), the default identity pool. The connection is closed again.
+ */
+export async function prepareOnce(env: Env, logger: Logger): Promise<{ defaultPool: IdentityPoolRow | null }> {
+  const database = await openDatabase(env);
+  try {
+    if (env.MIGRATE_ON_START) await database.migrate();
+    authSecret(env);
+    warnAboutSecret(env, logger);
+    return { defaultPool: await ensureDefaultPool(database, env) };
+  } finally {
+    await database.close();
+  }
+}
+
 export async function startApi(
   env: Env,
-  options: { database?: Database; logger?: Logger } = {},
+  options: {
+    database?: Database;
+    logger?: Logger;
+    /** Started by a cluster primary that already ran prepareOnce() and its warnings. */
+    clusterWorker?: boolean;
+  } = {},
 ): Promise<RunningApi> {
   const logger = options.logger ?? pino({ level: env.LOG_LEVEL, base: { service: 'api' } });
   const database = options.database ?? (await openDatabase(env));
   if (env.MIGRATE_ON_START) await database.migrate();
 
-  const secret = env.BETTER_AUTH_SECRET ?? embeddedSecret(env.TANDEM_HOME);
-  if (!env.BETTER_AUTH_SECRET && env.DATABASE_URL) {
-    logger.warn('BETTER_AUTH_SECRET is not set: using a generated secret from TANDEM_HOME; set it for every replica');
-  }
+  const secret = authSecret(env);
+  if (!options.clusterWorker) warnAboutSecret(env, logger);
   const publicUrl = env.PUBLIC_URL ?? `http://${env.HOST}:${env.PORT}`;
   const changeFeed = await ChangeFeed.start(database);
   const auth = initAuth({
@@ -80,17 +129,7 @@ export async function startApi(
     region: env.TANDEM_REGION,
   };
 
-  let defaultPool: IdentityPoolRow | null = null;
-  if (env.DEFAULT_POOL_NAME) {
-    const existing = await listIdentityPools(database.db, { maxResults: 1 });
-    defaultPool =
-      existing.identityPools[0] ??
-      (await createIdentityPool(database.db, {
-        name: env.DEFAULT_POOL_NAME,
-        allowUnauthenticated: true,
-        region: env.TANDEM_REGION,
-      }));
-  }
+  const defaultPool = await ensureDefaultPool(database, env);
 
   const metrics = createMetrics({ liveSubscribers: () => changeFeed.subscriberCount });
   const server = createApiServer({ deps, logger, metrics, maxBodyBytes: env.MAX_BODY_BYTES });

@@ -39,13 +39,31 @@ export const envSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AUTH_RATE_LIMIT: booleanText.default(true),
+  /**
+   * API processes on this host sharing one port (node:cluster). Above 1 it needs DATABASE_URL:
+   * the embedded PGlite database can only be opened by one process.
+   */
+  API_WORKERS: z.coerce.number().int().min(1).max(256).default(1),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Variables where an empty value means "empty" rather than "unset, use the default". */
+const EMPTY_IS_A_VALUE = new Set(['DEFAULT_POOL_NAME']);
+
+const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
+  if (env.API_WORKERS > 1 && !env.DATABASE_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['API_WORKERS'],
+      message: `API_WORKERS=${env.API_WORKERS} needs DATABASE_URL (PostgreSQL): the embedded PGlite database can only be opened by one process. Set DATABASE_URL, or API_WORKERS=1.`,
+    });
+  }
+});
+
 export function readEnv(source: Record<string, string | undefined> = process.env): Env {
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
-  const parsed = envSchema.safeParse(cleaned);
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([k, v]) => v !== '' || EMPTY_IS_A_VALUE.has(k)));
+  const parsed = checkedEnvSchema.safeParse(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`Invalid environment:\n${problems}`);

@@ -1,39 +1,28 @@
-import { readEnv } from './env.js';
+/**
+ * The API's entry point (`npm start`): one process, or with API_WORKERS > 1 a node:cluster
+ * primary and its workers (cluster.ts). This file runs in all of them.
+ */
+import cluster from 'node:cluster';
 import { startApi } from './app.js';
+import { runPrimary, runWorker } from './cluster.js';
+import { readEnv, type Env } from './env.js';
+import { drainOnSignals, printBanner } from './host.js';
 
-const env = readEnv();
-const api = await startApi(env);
-const { logger } = api;
-logger.info({ url: api.url, database: env.DATABASE_URL ? 'postgres' : 'embedded' }, 'Tandem API listening');
+let env: Env;
+try {
+  env = readEnv();
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
 
-// Human-readable banner on stdout (logs are JSON for machines).
-const lines = [
-  '',
-  `  Tandem API      ${api.url}`,
-  `  tRPC endpoint   ${api.url}/trpc`,
-  `  Auth endpoint   ${api.url}/api/auth`,
-  `  Database        ${env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${env.TANDEM_HOME}/data`}`,
-  ...(api.defaultPool ? [`  Identity pool   ${api.defaultPool.id}  (${api.defaultPool.name}, guests allowed)`] : []),
-  `  Health          ${api.url}/healthz   Metrics ${api.url}/metrics`,
-  '',
-];
-process.stdout.write(lines.join('\n') + '\n');
-
-let signalled = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (signalled) process.exit(1); // a second signal: stop now
-    signalled = true;
-    logger.info({ signal }, 'shutting down: draining requests');
-    api.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
+if (cluster.isWorker) {
+  await runWorker(env);
+} else if (env.API_WORKERS > 1) {
+  await runPrimary(env);
+} else {
+  const api = await startApi(env);
+  api.logger.info({ url: api.url, database: env.DATABASE_URL ? 'postgres' : 'embedded' }, 'Tandem API listening');
+  printBanner(env, { url: api.url, defaultPool: api.defaultPool, workers: 1 });
+  drainOnSignals(api, api.logger);
 }

@@ -12,6 +12,8 @@ export interface BenchOptions {
   pgbenchRecords: number;
   pgUrl: string;
   only: Set<string> | null;
+  /** API_WORKERS of the API child (node:cluster workers on one port). */
+  apiWorkers: number;
   outDir: string;
   cpuProf: boolean;
   countQueries: boolean;
@@ -30,6 +32,8 @@ export const USAGE = `Usage: npm run bench -- -- [flags]      (from the reposito
   --pgbench-runs 3       pgbench runs per C; the median is B_pg (default 3)
   --pgbench-identities N identities in the pgbench schema, × 50 records (default 10000)
   --only S1,S2           scenarios to run (S1 = 1 and 5 records per call, S1x1, S1x5, S2)
+  --api-workers N        API_WORKERS of the API child: above 1, a node:cluster primary and N worker
+                         processes on one port (default 1)
   --pg-url URL           PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
   --out DIR              where results go (default <repo>/bench-results)
   --quick                smoke run: 3 s measurements, 1 s warm-up, 3 × 3 s pgbench, 2,000 identities
@@ -50,6 +54,7 @@ export function parseArgs(argv: string[], defaults: { outDir: string }): BenchOp
     pgbenchRecords: 50,
     pgUrl: benchEnv.pgUrl,
     only: null,
+    apiWorkers: 1,
     outDir: defaults.outDir,
     cpuProf: false,
     countQueries: false,
@@ -59,6 +64,8 @@ export function parseArgs(argv: string[], defaults: { outDir: string }): BenchOp
   const explicit = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     let flag = argv[i]!;
+    // npm hands a separator through (`npm run bench -- -- --quick` under npm 11): not a flag.
+    if (flag === '--') continue;
     let value: string | undefined;
     const eq = flag.indexOf('=');
     if (flag.startsWith('--') && eq > 0) {
@@ -111,6 +118,9 @@ export function parseArgs(argv: string[], defaults: { outDir: string }): BenchOp
         for (const s of options.only) {
           if (!['S1X1', 'S1X5', 'S2'].includes(s)) throw new Error(`--only: unknown scenario ${s}`);
         }
+        break;
+      case '--api-workers':
+        options.apiWorkers = positive(take());
         break;
       case '--pg-url':
         options.pgUrl = take();

@@ -1,8 +1,10 @@
 /**
  * Child processes of the bench (the API under test, the trivial HTTP server): the same Node,
  * the tsx loader, optional preload modules, an IPC channel. A child is ready when it sends
- * {type: 'ready', url}. Children are stopped by pid with SIGTERM (SIGKILL after a grace
- * period), and every child still alive when the bench exits is killed, whatever happened.
+ * {type: 'ready', url}, or — with `readyLine` — when its stdout shows that line (the API's
+ * banner, printed once every worker of a cluster listens). Children are stopped by pid with
+ * SIGTERM (SIGKILL after a grace period), and every child still alive when the bench exits is
+ * killed, whatever happened.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +41,8 @@ export async function startChild(
     env: Record<string, string>;
     /** Modules loaded (with --import) before the entry point. */
     preload?: URL[];
+    /** Ready when stdout matches this (its first group is the URL), instead of an IPC message. */
+    readyLine?: RegExp;
     readyTimeoutMs?: number;
   },
 ): Promise<Child> {
@@ -51,9 +55,15 @@ export async function startChild(
   live.add(child);
   child.once('exit', () => live.delete(child));
   let output = '';
+  let stdout = '';
   let started = false;
+  let onStdout: (() => void) | null = null;
   const keep = (stream: 'stdout' | 'stderr') => (text: string) => {
     output = (output + text).slice(-20_000);
+    if (!started && stream === 'stdout') {
+      stdout = (stdout + text).slice(-20_000);
+      onStdout?.();
+    }
     // After start-up, only stderr is worth showing (stdout is the API's banner).
     if (started && stream === 'stderr') process.stderr.write(`[${options.name}] ${text}`);
   };
@@ -69,15 +79,22 @@ export async function startChild(
     const onExit = (code: number | null, signal: string | null) =>
       fail(new Error(`${options.name} exited (${code ?? signal}) before it was ready`));
     const onMessage = (message: { type?: string } & Partial<Ready>) => {
-      if (message.type !== 'ready' || typeof message.url !== 'string') return;
+      if (options.readyLine || message.type !== 'ready' || typeof message.url !== 'string') return;
       cleanup();
       resolve({ url: message.url, pid: child.pid! });
+    };
+    onStdout = () => {
+      const url = options.readyLine?.exec(stdout)?.[1];
+      if (!url) return;
+      cleanup();
+      resolve({ url, pid: child.pid! });
     };
     const timer = setTimeout(
       () => fail(new Error(`${options.name} was not ready within ${timeoutMs} ms`)),
       timeoutMs,
     );
     const cleanup = () => {
+      onStdout = null;
       clearTimeout(timer);
       child.off('exit', onExit);
       child.off('error', fail);

@@ -1,6 +1,7 @@
 /**
- * Where the CPU went during a measurement window (Linux /proc): the API child, the PostgreSQL
- * processes serving the bench's databases, the load generator (this process), and the whole machine. Used to say, per
+ * Where the CPU went during a measurement window (Linux /proc): the API child with every process
+ * under it (a cluster primary and its workers), the PostgreSQL processes serving the bench's
+ * databases, the load generator (this process), and the whole machine. Used to say, per
  * operation, how many CPU-milliseconds each part spent — the first answer to "what costs most".
  */
 import { execFileSync } from 'node:child_process';
@@ -24,6 +25,7 @@ export const procAvailable = (): boolean => fs.existsSync('/proc/stat');
 
 interface ProcStat {
   comm: string;
+  ppid: number;
   cpuMs: number;
   systemMs: number;
 }
@@ -39,17 +41,46 @@ function readProcStat(pid: number | string): ProcStat | null {
   const close = text.lastIndexOf(')');
   const comm = text.slice(open + 1, close);
   const fields = text.slice(close + 2).split(' ');
-  // fields[0] is field 3 (state); utime is field 14, stime field 15.
+  // fields[0] is field 3 (state), fields[1] field 4 (ppid); utime is field 14, stime field 15.
   const ticks = Number(fields[11]) + Number(fields[12]);
   return {
     comm,
+    ppid: Number(fields[1]),
     cpuMs: (ticks * 1000) / clockTicks(),
     systemMs: (Number(fields[12]) * 1000) / clockTicks(),
   };
 }
 
-export const processCpuMs = (pid: number | undefined): number =>
-  pid === undefined ? 0 : (readProcStat(pid)?.cpuMs ?? 0);
+/** Every process on the machine, by pid. */
+function allProcesses(): Map<number, ProcStat> {
+  const result = new Map<number, ProcStat>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProcStat(entry);
+    if (stat) result.set(Number(entry), stat);
+  }
+  return result;
+}
+
+/** `root` and every process below it (children, grandchildren, …). */
+function processTree(root: number, processes: Map<number, ProcStat>): Map<number, ProcStat> {
+  const children = new Map<number, number[]>();
+  for (const [pid, stat] of processes) {
+    const list = children.get(stat.ppid);
+    if (list) list.push(pid);
+    else children.set(stat.ppid, [pid]);
+  }
+  const tree = new Map<number, ProcStat>();
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.pop()!;
+    const stat = processes.get(pid);
+    if (!stat || tree.has(pid)) continue;
+    tree.set(pid, stat);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
 
 const BACKEND_TITLE = /^postgres: [^:]+: \S+ (\S+) (?:\d|\[local\]|localhost|::)/;
 
@@ -58,23 +89,24 @@ const BACKEND_TITLE = /^postgres: [^:]+: \S+ (\S+) (?:\d|\[local\]|localhost|::)
  * `databases`, plus the shared auxiliary processes (WAL writer, checkpointer, …). Backends of
  * other databases — other people's tests on the same server — are left out.
  */
-function postgresCpu(databases: ReadonlySet<string> | null): Map<string, number> {
-  const result = new Map<string, number>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readProcStat(entry);
-    if (stat?.comm !== 'postgres') continue;
+function postgresCpu(
+  processes: Map<number, ProcStat>,
+  databases: ReadonlySet<string> | null,
+): Map<number, number> {
+  const result = new Map<number, number>();
+  for (const [pid, stat] of processes) {
+    if (stat.comm !== 'postgres') continue;
     if (databases) {
       let title: string;
       try {
-        title = fs.readFileSync(`/proc/${entry}/cmdline`, 'latin1').replace(/\0+$/, '');
+        title = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0+$/, '');
       } catch {
         continue;
       }
       const backend = BACKEND_TITLE.exec(title);
       if (backend && !databases.has(backend[1]!)) continue;
     }
-    result.set(entry, stat.cpuMs);
+    result.set(pid, stat.cpuMs);
   }
   return result;
 }
@@ -90,10 +122,10 @@ function systemTicks(): { busy: number; total: number } {
 
 export interface CpuSnapshot {
   at: number;
-  api: number;
-  apiSystem: number;
+  /** CPU and kernel CPU of each process of the API's tree (a cluster: primary and workers). */
+  api: Map<number, { cpuMs: number; systemMs: number }>;
   generator: number;
-  postgres: Map<string, number>;
+  postgres: Map<number, number>;
   system: { busy: number; total: number };
 }
 
@@ -106,12 +138,18 @@ export function countPostgresDatabases(databases: string[] | null): void {
 export function cpuSnapshot(apiPid: number | undefined): CpuSnapshot | null {
   if (!procAvailable()) return null;
   const usage = process.cpuUsage();
+  const processes = allProcesses();
+  const api = new Map<number, { cpuMs: number; systemMs: number }>();
+  if (apiPid !== undefined) {
+    for (const [pid, stat] of processTree(apiPid, processes)) {
+      api.set(pid, { cpuMs: stat.cpuMs, systemMs: stat.systemMs });
+    }
+  }
   return {
     at: performance.now(),
-    api: processCpuMs(apiPid),
-    apiSystem: apiPid === undefined ? 0 : (readProcStat(apiPid)?.systemMs ?? 0),
+    api,
     generator: (usage.user + usage.system) / 1000,
-    postgres: postgresCpu(ourDatabases),
+    postgres: postgresCpu(processes, ourDatabases),
     system: systemTicks(),
   };
 }
@@ -119,6 +157,7 @@ export function cpuSnapshot(apiPid: number | undefined): CpuSnapshot | null {
 /** CPU use over a window, in cores busy (1.0 = one core fully used). */
 export interface CpuUse {
   window_s: number;
+  /** The API's whole process tree (a cluster primary and its workers). */
   api_cores: number;
   /** The part of api_cores spent in the kernel (syscalls: socket reads/writes, epoll). */
   api_kernel_cores: number;
@@ -137,19 +176,26 @@ export function cpuBetween(
 ): CpuUse | null {
   if (!a || !b) return null;
   const seconds = (b.at - a.at) / 1000;
+  // Processes that started inside the window count from 0; ones that ended are lost.
   let pgMs = 0;
   for (const [pid, ms] of b.postgres) pgMs += ms - (a.postgres.get(pid) ?? 0);
+  let apiMs = 0;
+  let apiSystemMs = 0;
+  for (const [pid, use] of b.api) {
+    apiMs += use.cpuMs - (a.api.get(pid)?.cpuMs ?? 0);
+    apiSystemMs += use.systemMs - (a.api.get(pid)?.systemMs ?? 0);
+  }
   const ticks = b.system.total - a.system.total;
   const busyShare = ticks > 0 ? (b.system.busy - a.system.busy) / ticks : 0;
   const toCores = (ms: number) => ms / 1000 / seconds;
-  const api = toCores(b.api - a.api);
+  const api = toCores(apiMs);
   const postgres = toCores(pgMs);
   const generator = toCores(b.generator - a.generator);
   const busy = busyShare * cores;
   return {
     window_s: seconds,
     api_cores: api,
-    api_kernel_cores: toCores(b.apiSystem - a.apiSystem),
+    api_kernel_cores: toCores(apiSystemMs),
     postgres_cores: postgres,
     generator_cores: generator,
     other_cores: Math.max(0, busy - api - postgres - generator),

@@ -215,6 +215,7 @@ async function main(): Promise<number> {
       git: gitFacts(),
       loadavg_at_start: os.loadavg().map((v) => round(v, 2)),
       api: {
+        API_WORKERS: options.apiWorkers,
         DATABASE_POOL_MAX: benchEnv.apiPoolMax ?? '10 (default)',
         SESSION_CACHE_TTL_MS: benchEnv.apiSessionCacheTtlMs ?? '5000 (default)',
       },
@@ -238,17 +239,16 @@ async function main(): Promise<number> {
     // The API under test: its real entry point (what `npm start` runs), in its own process.
     const profDir = path.join(options.outDir, `${stamp}-profiles`);
     if (options.cpuProf) fs.mkdirSync(profDir, { recursive: true });
-    const profileFiles: string[] = [];
-    const profileFile = (name: string): string | undefined => {
-      if (!options.cpuProf) return undefined;
-      const file = path.join(profDir, `${name}.cpuprofile`);
-      profileFiles.push(file);
-      return file;
-    };
+    // With API workers, each writes its own: <name>.worker<id>.cpuprofile.
+    const profileFile = (name: string): string | undefined =>
+      options.cpuProf ? path.join(profDir, `${name}.cpuprofile`) : undefined;
     const api: Child = await startChild(API_ENTRY, {
       name: 'api',
       preload: [new URL('./api-preload.ts', import.meta.url)],
+      // The banner: printed once the API (every worker of a cluster) listens.
+      readyLine: /^ {2}Tandem API {6}(http:\/\/\S+)$/m,
       env: {
+        API_WORKERS: String(options.apiWorkers),
         DATABASE_URL: databaseUrl(options.pgUrl, API_DB),
         PORT: '0',
         HOST: '127.0.0.1',
@@ -264,7 +264,9 @@ async function main(): Promise<number> {
     cleanup.add('stop api', () => api.stop());
     const identityPoolId = await firstIdentityPoolId(databaseUrl(options.pgUrl, API_DB));
     if (!identityPoolId) throw new Error('the API did not create the Bench identity pool');
-    log(`API child pid ${api.pid} at ${api.ready.url}, pool ${identityPoolId}`);
+    log(
+      `API child pid ${api.pid}${options.apiWorkers > 1 ? ` (cluster primary, ${options.apiWorkers} workers)` : ''} at ${api.ready.url}, pool ${identityPoolId}`,
+    );
 
     log(`seeding ${maxC} devices (sign-up, identity, dataset of 5 records)`);
     const allDevices = await seedDevices(
@@ -299,6 +301,7 @@ async function main(): Promise<number> {
       cores,
     };
     const timing = { duration_s: options.durationS, warmup_s: options.warmupS };
+    const apiParams = { api_workers: options.apiWorkers };
 
     for (const C of options.concurrency) {
       const devices: Device[] = allDevices.slice(0, C);
@@ -348,7 +351,7 @@ async function main(): Promise<number> {
         );
         const R1 = round(m.throughput / bPg.B_pg_tps, 3);
         const L1 = round(m.p50_ms / bPg.B_pg_lat_ms, 3);
-        const params = { C, records, ...timing };
+        const params = { C, records, ...apiParams, ...timing };
         results.push(
           resultFrom(
             {
@@ -394,7 +397,7 @@ async function main(): Promise<number> {
             {
               id: 'S2',
               title: 'No-op sync: ListRecords at the current lastSyncCount',
-              params: { C, ...timing },
+              params: { C, ...apiParams, ...timing },
             },
             m,
             { B_http: bHttp.B_http },
@@ -417,6 +420,7 @@ async function main(): Promise<number> {
         pgbench_seconds: options.pgbenchSeconds,
         pgbench_runs: options.pgbenchRuns,
         concurrency: options.concurrency,
+        api_workers: options.apiWorkers,
       },
       environment,
       baselines,
@@ -428,6 +432,12 @@ async function main(): Promise<number> {
     fs.writeFileSync(jsonFile, JSON.stringify(report, null, 2) + '\n');
     fs.writeFileSync(mdFile, summary);
 
+    const profileFiles = options.cpuProf
+      ? fs
+          .readdirSync(profDir)
+          .filter((name) => name.endsWith('.cpuprofile'))
+          .map((name) => path.join(profDir, name))
+      : [];
     for (const file of profileFiles) {
       const text = summariseProfile(
         JSON.parse(fs.readFileSync(file, 'utf8')) as Parameters<typeof summariseProfile>[0],

@@ -145,7 +145,7 @@ export interface Environment {
   pgbench: string;
   git: { sha: string; dirty: boolean };
   loadavg_at_start: number[];
-  api: { DATABASE_POOL_MAX: string; SESSION_CACHE_TTL_MS: string };
+  api: { API_WORKERS: number; DATABASE_POOL_MAX: string; SESSION_CACHE_TTL_MS: string };
 }
 
 export interface BenchReport {
@@ -159,6 +159,8 @@ export interface BenchReport {
     pgbench_seconds: number;
     pgbench_runs: number;
     concurrency: number[];
+    /** API_WORKERS of the API child (1: one process). */
+    api_workers: number;
   };
   environment: Environment;
   baselines: Array<PgBaseline | HttpBaseline>;
@@ -186,7 +188,7 @@ export function markdown(report: BenchReport): string {
   lines.push(
     `Measurement ${report.settings.duration_s} s after ${report.settings.warmup_s} s warm-up per scenario; ` +
       `pgbench ${report.settings.pgbench_runs} × ${report.settings.pgbench_seconds} s (median); ` +
-      `API pool max ${env.api.DATABASE_POOL_MAX}, session cache ${env.api.SESSION_CACHE_TTL_MS} ms; load average at start ${env.loadavg_at_start.map((v) => v.toFixed(2)).join(' ')}`,
+      `API ${env.api.API_WORKERS > 1 ? `${env.api.API_WORKERS} worker processes (cluster; CPU and SQL summed over them, event loop = their mean)` : '1 process'}, pool max ${env.api.DATABASE_POOL_MAX} per process, session cache ${env.api.SESSION_CACHE_TTL_MS} ms; load average at start ${env.loadavg_at_start.map((v) => v.toFixed(2)).join(' ')}`,
   );
   const others = [
     ...report.results.map((r) => r.cpu?.other_cores ?? 0),

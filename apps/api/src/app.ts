@@ -53,7 +53,9 @@ export function authSecret(env: Env): string {
 
 function warnAboutSecret(env: Env, logger: Logger): void {
   if (!env.BETTER_AUTH_SECRET && env.DATABASE_URL) {
-    logger.warn('BETTER_AUTH_SECRET is not set: using a generated secret from TANDEM_HOME; set it for every replica');
+    logger.warn(
+      'BETTER_AUTH_SECRET is not set: using a generated secret from TANDEM_HOME; set it for every replica',
+    );
   }
 }
 
@@ -62,7 +64,10 @@ function warnAboutSecret(env: Env, logger: Logger): void {
  * none yet. Not safe to run concurrently on an empty database (two callers create two pools):
  * a cluster primary runs it once before forking its workers.
  */
-export async function ensureDefaultPool(database: Database, env: Env): Promise<IdentityPoolRow | null> {
+export async function ensureDefaultPool(
+  database: Database,
+  env: Env,
+): Promise<IdentityPoolRow | null> {
   if (!env.DEFAULT_POOL_NAME) return null;
   const existing = await listIdentityPools(database.db, { maxResults: 1 });
   return (
@@ -80,7 +85,10 @@ export async function ensureDefaultPool(database: Database, env: Env): Promise<I
  * (MIGRATE_ON_START), the generated secret when BETTER_AUTH_SECRET is unset (so every worker
  * reads the same one), the default identity pool. The connection is closed again.
  */
-export async function prepareOnce(env: Env, logger: Logger): Promise<{ defaultPool: IdentityPoolRow | null }> {
+export async function prepareOnce(
+  env: Env,
+  logger: Logger,
+): Promise<{ defaultPool: IdentityPoolRow | null }> {
   const database = await openDatabase(env);
   try {
     if (env.MIGRATE_ON_START) await database.migrate();
@@ -113,7 +121,9 @@ export async function startApi(
     database,
     secret,
     baseURL: publicUrl,
-    trustedOrigins: env.TRUSTED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    trustedOrigins: env.TRUSTED_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     rateLimit: env.AUTH_RATE_LIMIT,
     onGuestLinked: (result) => {
       changeFeed.publish(result.changes);

@@ -31,10 +31,21 @@ try {
       process.stdout.write('Migrations applied.\n');
       break;
     case 'admin:create': {
-      if (!values.email || !values.password) throw new Error('admin:create needs --email and --password');
-      const auth = initAuth({ database, secret: env.BETTER_AUTH_SECRET ?? embeddedSecret(env.TANDEM_HOME), baseURL: env.PUBLIC_URL ?? 'http://localhost' });
-      const result = await createAdminUser(auth, database, { email: values.email, password: values.password, name: values.name });
-      process.stdout.write(`${result.created ? 'Created' : 'Promoted'} administrator ${values.email}.\n`);
+      if (!values.email || !values.password)
+        throw new Error('admin:create needs --email and --password');
+      const auth = initAuth({
+        database,
+        secret: env.BETTER_AUTH_SECRET ?? embeddedSecret(env.TANDEM_HOME),
+        baseURL: env.PUBLIC_URL ?? 'http://localhost',
+      });
+      const result = await createAdminUser(auth, database, {
+        email: values.email,
+        password: values.password,
+        name: values.name,
+      });
+      process.stdout.write(
+        `${result.created ? 'Created' : 'Promoted'} administrator ${values.email}.\n`,
+      );
       break;
     }
     case 'pool:create': {
@@ -48,7 +59,9 @@ try {
       break;
     }
     default:
-      process.stderr.write('Commands: migrate | admin:create --email --password [--name] | pool:create --name [--no-guests]\n');
+      process.stderr.write(
+        'Commands: migrate | admin:create --email --password [--name] | pool:create --name [--no-guests]\n',
+      );
       process.exitCode = 2;
   }
 } catch (error) {

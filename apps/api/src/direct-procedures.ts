@@ -90,7 +90,10 @@ export async function serveDirectCall(options: {
   } catch (cause) {
     const error = getTRPCErrorFromUnknown(cause);
     if (error.code === 'INTERNAL_SERVER_ERROR') {
-      options.log.error({ err: error.cause ?? error, procedure: procedurePath }, 'procedure failed');
+      options.log.error(
+        { err: error.cause ?? error, procedure: procedurePath },
+        'procedure failed',
+      );
     }
     status = getHTTPStatusCodeFromError(error);
     const shape = getErrorShape({

@@ -31,7 +31,11 @@ export const envSchema = z.object({
     .regex(/^[a-z0-9-]+$/)
     .default('local-1'),
   /** Request bodies larger than this are refused with 413 before they are parsed. */
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
   MIGRATE_ON_START: booleanText.default(true),
   /** On first start with no identity pool, create one with this name (empty: don't). */
   DEFAULT_POOL_NAME: z.string().default('Default'),
@@ -62,10 +66,14 @@ const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
 });
 
 export function readEnv(source: Record<string, string | undefined> = process.env): Env {
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([k, v]) => v !== '' || EMPTY_IS_A_VALUE.has(k)));
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([k, v]) => v !== '' || EMPTY_IS_A_VALUE.has(k)),
+  );
   const parsed = checkedEnvSchema.safeParse(cleaned);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    const problems = parsed.error.issues
+      .map((i) => `  ${i.path.join('.')}: ${i.message}`)
+      .join('\n');
     throw new Error(`Invalid environment:\n${problems}`);
   }
   return parsed.data;

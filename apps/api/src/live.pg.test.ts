@@ -43,7 +43,9 @@ test('another device of the identity is poked with dataset and sync count; stran
   const strangerFeed = subscribe(stranger.client, identityPoolId);
   await Promise.all([phone.ready, strangerFeed.ready]);
 
-  await syncOnce(me.client, { identityPoolId, datasetName: 'notes' }, [{ op: 'replace', key: 'a', value: '1', syncCount: 0 }]);
+  await syncOnce(me.client, { identityPoolId, datasetName: 'notes' }, [
+    { op: 'replace', key: 'a', value: '1', syncCount: 0 },
+  ]);
   const pull = await me.client.record.list.query({ identityPoolId, datasetName: 'notes' });
   await me.client.record.update.mutate({
     identityPoolId,
@@ -56,9 +58,28 @@ test('another device of the identity is poked with dataset and sync count; stran
 
   await expect.poll(() => phone.received.length, { timeout: 10_000 }).toBe(3);
   expect(phone.received.map((e) => e.data)).toEqual([
-    { type: 'datasetChanged', body: expect.objectContaining({ datasetName: 'notes', syncCount: 1, changeKind: 'update', deviceId: null }) },
-    { type: 'datasetChanged', body: expect.objectContaining({ datasetName: 'notes', syncCount: 2, changeKind: 'update', deviceId: 'laptop' }) },
-    { type: 'datasetChanged', body: expect.objectContaining({ datasetName: 'notes', syncCount: 3, changeKind: 'delete' }) },
+    {
+      type: 'datasetChanged',
+      body: expect.objectContaining({
+        datasetName: 'notes',
+        syncCount: 1,
+        changeKind: 'update',
+        deviceId: null,
+      }),
+    },
+    {
+      type: 'datasetChanged',
+      body: expect.objectContaining({
+        datasetName: 'notes',
+        syncCount: 2,
+        changeKind: 'update',
+        deviceId: 'laptop',
+      }),
+    },
+    {
+      type: 'datasetChanged',
+      body: expect.objectContaining({ datasetName: 'notes', syncCount: 3, changeKind: 'delete' }),
+    },
   ]);
   expect(strangerFeed.received).toEqual([]);
 
@@ -67,7 +88,9 @@ test('another device of the identity is poked with dataset and sync count; stran
   const firstId = phone.received[0]!.id;
   const resumed = subscribe(h.client(me.token), identityPoolId, firstId);
   await expect.poll(() => resumed.received.length, { timeout: 10_000 }).toBe(2);
-  expect(resumed.received.map((e) => (e.data.type === 'datasetChanged' ? e.data.body.syncCount : -1))).toEqual([2, 3]);
+  expect(
+    resumed.received.map((e) => (e.data.type === 'datasetChanged' ? e.data.body.syncCount : -1)),
+  ).toEqual([2, 3]);
   resumed.stop();
   strangerFeed.stop();
 });
@@ -80,7 +103,9 @@ test('on shutdown, open subscriptions are told to reconnect', async () => {
     const feed = subscribe(me.client, identityPoolId);
     await feed.ready;
     const stopping = own.api.stop();
-    await expect.poll(() => feed.received.map((e) => e.data.type), { timeout: 10_000 }).toContain('reconnect');
+    await expect
+      .poll(() => feed.received.map((e) => e.data.type), { timeout: 10_000 })
+      .toContain('reconnect');
     feed.stop();
     await stopping;
   } finally {

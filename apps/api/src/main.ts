@@ -22,7 +22,10 @@ if (cluster.isWorker) {
   await runPrimary(env);
 } else {
   const api = await startApi(env);
-  api.logger.info({ url: api.url, database: env.DATABASE_URL ? 'postgres' : 'embedded' }, 'Tandem API listening');
+  api.logger.info(
+    { url: api.url, database: env.DATABASE_URL ? 'postgres' : 'embedded' },
+    'Tandem API listening',
+  );
   printBanner(env, { url: api.url, defaultPool: api.defaultPool, workers: 1 });
   drainOnSignals(api, api.logger);
 }

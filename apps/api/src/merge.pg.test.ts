@@ -17,7 +17,9 @@ test('a guest signing in to an account that has an identity is merged into it, k
   const identityPoolId = await h.pool();
   const email = uniqueEmail();
   const account = await h.signUp(email);
-  const { identityId: accountIdentity } = await account.client.identity.getId.mutate({ identityPoolId });
+  const { identityId: accountIdentity } = await account.client.identity.getId.mutate({
+    identityPoolId,
+  });
   await syncOnce(account.client, { identityPoolId, datasetName: 'notes' }, [
     { op: 'replace', key: 'shopping', value: 'milk', syncCount: 0 },
   ]);
@@ -53,25 +55,41 @@ test('a guest signing in to an account that has an identity is merged into it, k
   expect(notes.mergedDatasetNames).toEqual([notesName]);
   expect(notes.records.map((r) => [r.key, r.value])).toEqual([['shopping', 'milk']]);
 
-  const mergedNotes = await signedIn.client.record.list.query({ identityPoolId, datasetName: notesName });
+  const mergedNotes = await signedIn.client.record.list.query({
+    identityPoolId,
+    datasetName: notesName,
+  });
   expect(mergedNotes.records.map((r) => [r.key, r.value])).toEqual([['todo', 'call mum']]);
-  const mergedPrefs = await signedIn.client.record.list.query({ identityPoolId, datasetName: prefsName });
+  const mergedPrefs = await signedIn.client.record.list.query({
+    identityPoolId,
+    datasetName: prefsName,
+  });
   // Live records move; the guest's tombstones do not (nothing on the survivor ever had them).
   expect(mergedPrefs.records.map((r) => [r.key, r.value])).toEqual([['theme', 'dark']]);
   // A merged dataset of a base the survivor lacked is still reported on that base.
-  const prefsBase = await signedIn.client.record.list.query({ identityPoolId, datasetName: 'prefs' });
+  const prefsBase = await signedIn.client.record.list.query({
+    identityPoolId,
+    datasetName: 'prefs',
+  });
   expect(prefsBase).toMatchObject({ datasetExists: false, mergedDatasetNames: [prefsName] });
 
   const datasets = await signedIn.client.dataset.list.query({ identityPoolId });
-  expect(datasets.datasets.map((d) => d.datasetName).sort()).toEqual(['notes', notesName, prefsName].sort());
+  expect(datasets.datasets.map((d) => d.datasetName).sort()).toEqual(
+    ['notes', notesName, prefsName].sort(),
+  );
 
   // The device copies what it needs, then deletes the merged dataset: the merge is no longer reported.
   await signedIn.client.dataset.delete.mutate({ identityPoolId, datasetName: notesName });
-  const notesAgain = await signedIn.client.record.list.query({ identityPoolId, datasetName: 'notes' });
+  const notesAgain = await signedIn.client.record.list.query({
+    identityPoolId,
+    datasetName: 'notes',
+  });
   expect(notesAgain.mergedDatasetNames).toBeNull();
 
   // The guest's session is gone with the guest user; its identity answers as absent.
-  expect((await errorOf(guest.client.identity.getId.mutate({ identityPoolId })))?.kind).toBe('NotAuthorizedException');
+  expect((await errorOf(guest.client.identity.getId.mutate({ identityPoolId })))?.kind).toBe(
+    'NotAuthorizedException',
+  );
 });
 
 test('a guest signing up keeps its identity, now authenticated, with its data unchanged', async () => {
@@ -85,7 +103,11 @@ test('a guest signing up keeps its identity, now authenticated, with its data un
   const response = await fetch(`${h.url}/api/auth/sign-up/email`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${guest.token}` },
-    body: JSON.stringify({ email: uniqueEmail(), password: 'correct horse battery staple', name: 'Ada' }),
+    body: JSON.stringify({
+      email: uniqueEmail(),
+      password: 'correct horse battery staple',
+      name: 'Ada',
+    }),
   });
   expect(response.status).toBe(200);
   const account = h.client(response.headers.get('set-auth-token'));
@@ -96,7 +118,7 @@ test('a guest signing up keeps its identity, now authenticated, with its data un
   expect(notes.records.map((r) => [r.key, r.value])).toEqual([['a', '1']]);
 });
 
-test('pools that do not allow guests refuse guest identities with Cognito\'s message', async () => {
+test("pools that do not allow guests refuse guest identities with Cognito's message", async () => {
   const identityPoolId = await h.pool({ allowUnauthenticated: false });
   const guest = await h.guest();
   expect(await errorOf(guest.client.identity.getId.mutate({ identityPoolId }))).toEqual({

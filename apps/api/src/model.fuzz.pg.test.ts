@@ -752,18 +752,16 @@ test(
   async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc
-          .integer({ min: 2, max: MAX_DEVICES })
-          .chain((n) =>
-            fc.tuple(
-              fc.constant(n),
-              fc.commands(commandArbs(n), {
-                maxCommands: MAX_COMMANDS,
-                size: 'max',
-                ...replayPath,
-              }),
-            ),
+        fc.integer({ min: 2, max: MAX_DEVICES }).chain((n) =>
+          fc.tuple(
+            fc.constant(n),
+            fc.commands(commandArbs(n), {
+              maxCommands: MAX_COMMANDS,
+              size: 'max',
+              ...replayPath,
+            }),
           ),
+        ),
         async ([nDevices, commands]) => {
           const { model, real } = await newRun(nDevices);
           await fc.asyncModelRun(() => ({ model, real }), commands);

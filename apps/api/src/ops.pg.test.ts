@@ -14,10 +14,16 @@ test('healthz, readyz and Prometheus metrics answer', async () => {
   expect(await (await fetch(`${h.url}/readyz`)).json()).toEqual({ status: 'ready' });
   const identityPoolId = await h.pool();
   const user = await h.signUp();
-  await syncOnce(user.client, { identityPoolId, datasetName: 'd' }, [{ op: 'replace', key: 'k', value: 'v', syncCount: 0 }]);
+  await syncOnce(user.client, { identityPoolId, datasetName: 'd' }, [
+    { op: 'replace', key: 'k', value: 'v', syncCount: 0 },
+  ]);
   const metrics = await (await fetch(`${h.url}/metrics`)).text();
-  expect(metrics).toMatch(/tandem_http_requests_total\{route="trpc:record.update",method="POST",status="200"\} 1/);
-  expect(metrics).toMatch(/tandem_http_request_duration_seconds_bucket\{le="[\d.]+",route="trpc:record.list"\}/);
+  expect(metrics).toMatch(
+    /tandem_http_requests_total\{route="trpc:record.update",method="POST",status="200"\} 1/,
+  );
+  expect(metrics).toMatch(
+    /tandem_http_request_duration_seconds_bucket\{le="[\d.]+",route="trpc:record.list"\}/,
+  );
   expect(metrics).toContain('tandem_live_subscribers 0');
   expect(metrics).toContain('process_cpu_user_seconds_total');
 });
@@ -25,7 +31,9 @@ test('healthz, readyz and Prometheus metrics answer', async () => {
 test('every response carries a request id, echoing a well-formed one', async () => {
   const mine = await fetch(`${h.url}/healthz`, { headers: { 'x-request-id': 'trace-123' } });
   expect(mine.headers.get('x-request-id')).toBe('trace-123');
-  const generated = await fetch(`${h.url}/healthz`, { headers: { 'x-request-id': 'bad id\twith spaces' } });
+  const generated = await fetch(`${h.url}/healthz`, {
+    headers: { 'x-request-id': 'bad id\twith spaces' },
+  });
   expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 });
 
@@ -52,7 +60,17 @@ test('graceful shutdown finishes in-flight syncs, then refuses new connections',
   const url = new URL(`${own.url}/trpc/record.update`);
   const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${user.token}` } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${user.token}`,
+        },
+      },
       (res) => {
         let text = '';
         res.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -69,7 +87,9 @@ test('graceful shutdown finishes in-flight syncs, then refuses new connections',
   let stopping: Promise<void> | undefined;
   const result = await response;
   expect(result.status).toBe(200);
-  expect(JSON.parse(result.text)).toMatchObject({ result: { data: { records: [{ key: 'k', syncCount: 1 }] } } });
+  expect(JSON.parse(result.text)).toMatchObject({
+    result: { data: { records: [{ key: 'k', syncCount: 1 }] } },
+  });
   await stopping;
   await expect(fetch(`${own.url}/healthz`)).rejects.toThrow();
   await own.database.close();

@@ -53,7 +53,10 @@ function headersOf(req: http.IncomingMessage): Headers {
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -94,7 +97,10 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observe(route, req.method ?? 'GET', res.statusCode, seconds);
       // Path only: query strings carry tRPC inputs (tokens, user data) that must not be logged.
-      log.debug({ method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+      log.debug(
+        { method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 },
+        'request',
+      );
     });
 
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -124,7 +130,11 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         error: {
           message: `Request body of ${length} bytes exceeds the limit of ${options.maxBodyBytes} bytes.`,
           code: -32600,
-          data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, cognitoError: 'RequestEntityTooLargeException' },
+          data: {
+            code: 'PAYLOAD_TOO_LARGE',
+            httpStatus: 413,
+            cognitoError: 'RequestEntityTooLargeException',
+          },
         },
       });
     }
@@ -138,11 +148,21 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     if (path.startsWith('/trpc/')) {
       if (draining) {
         res.setHeader('retry-after', '1');
-        return sendJson(res, 503, { message: 'Server is shutting down; retry on another instance.' });
+        return sendJson(res, 503, {
+          message: 'Server is shutting down; retry on another instance.',
+        });
       }
       if (isDirectCall(req, path, search)) {
         const ctx = createContext({ headers: headersOf(req) });
-        void serveDirectCall({ req, res, path, search, ctx, maxBodyBytes: options.maxBodyBytes, log });
+        void serveDirectCall({
+          req,
+          res,
+          path,
+          search,
+          ctx,
+          maxBodyBytes: options.maxBodyBytes,
+          log,
+        });
         return;
       }
       void trpcHandler(req, res);
@@ -161,7 +181,10 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
           server.off('error', reject);
           const address = server.address();
           const actualPort = typeof address === 'object' && address ? address.port : port;
-          resolve({ url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`, port: actualPort });
+          resolve({
+            url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
+            port: actualPort,
+          });
         });
       });
     },

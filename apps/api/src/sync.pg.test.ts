@@ -105,7 +105,8 @@ test('the dataset sync count rises by exactly one per successful UpdateRecords, 
   for (let n = 0; n <= history.length; n++) {
     const since = await a.record.list.query({ ...scope, lastSyncCount: n });
     const expected = new Map<string, number>();
-    for (const h of history) if (h.syncCount > n) for (const k of h.keys) expected.set(k, h.syncCount);
+    for (const h of history)
+      if (h.syncCount > n) for (const k of h.keys) expected.set(k, h.syncCount);
     expect(new Map(since.records.map((r) => [r.key, r.syncCount]))).toEqual(expected);
     expect(since.datasetSyncCount).toBe(history.length);
     // Tombstones come back as null values so devices learn of removals.
@@ -118,7 +119,11 @@ test('delete then recreate: the old device is told, and sync counts are never re
   const { identityPoolId, a, b } = await twoDevicesOfOneIdentity();
   const scope = { identityPoolId, datasetName: 'game' };
   let pull = await a.record.list.query(scope);
-  await a.record.update.mutate({ ...scope, syncSessionToken: pull.syncSessionToken, recordPatches: [{ op: 'replace', key: 'level', value: '3', syncCount: 0 }] });
+  await a.record.update.mutate({
+    ...scope,
+    syncSessionToken: pull.syncSessionToken,
+    recordPatches: [{ op: 'replace', key: 'level', value: '3', syncCount: 0 }],
+  });
   pull = await b.record.list.query(scope); // device B synced at 1
   expect(pull.datasetSyncCount).toBe(1);
 
@@ -128,14 +133,26 @@ test('delete then recreate: the old device is told, and sync counts are never re
   expect((await errorOf(a.dataset.delete.mutate(scope)))?.status).toBe(404);
 
   const whileGone = await b.record.list.query({ ...scope, lastSyncCount: 1 });
-  expect(whileGone).toMatchObject({ datasetExists: false, datasetDeletedAfterRequestedSyncCount: true, records: [] });
+  expect(whileGone).toMatchObject({
+    datasetExists: false,
+    datasetDeletedAfterRequestedSyncCount: true,
+    records: [],
+  });
 
   pull = await a.record.list.query(scope);
-  const recreated = await a.record.update.mutate({ ...scope, syncSessionToken: pull.syncSessionToken, recordPatches: [{ op: 'replace', key: 'level', value: '1', syncCount: 0 }] });
+  const recreated = await a.record.update.mutate({
+    ...scope,
+    syncSessionToken: pull.syncSessionToken,
+    recordPatches: [{ op: 'replace', key: 'level', value: '1', syncCount: 0 }],
+  });
   expect(recreated.records[0]!.syncCount).toBe(3); // 1 = first write, 2 = the deletion, 3 = recreate
 
   const stale = await b.record.list.query({ ...scope, lastSyncCount: 1 });
-  expect(stale).toMatchObject({ datasetExists: true, datasetDeletedAfterRequestedSyncCount: true, datasetSyncCount: 3 });
+  expect(stale).toMatchObject({
+    datasetExists: true,
+    datasetDeletedAfterRequestedSyncCount: true,
+    datasetSyncCount: 3,
+  });
   expect(stale.records.map((r) => [r.key, r.value])).toEqual([['level', '1']]);
   const fresh = await a.record.list.query({ ...scope, lastSyncCount: 3 });
   expect(fresh).toMatchObject({ datasetDeletedAfterRequestedSyncCount: false, records: [] });
@@ -150,8 +167,19 @@ test('UpdateRecords needs the session token of a pull of that dataset', async ()
   const { identityPoolId, a } = await twoDevicesOfOneIdentity();
   const other = await a.record.list.query({ identityPoolId, datasetName: 'other' });
   const attempt = await errorOf(
-    a.record.update.mutate({ identityPoolId, datasetName: 'mine', syncSessionToken: other.syncSessionToken, recordPatches: [{ op: 'replace', key: 'k', value: 'v', syncCount: 0 }] }),
+    a.record.update.mutate({
+      identityPoolId,
+      datasetName: 'mine',
+      syncSessionToken: other.syncSessionToken,
+      recordPatches: [{ op: 'replace', key: 'k', value: 'v', syncCount: 0 }],
+    }),
   );
-  expect(attempt).toEqual({ kind: 'InvalidParameterException', status: 400, message: 'SyncSessionToken not valid for these inputs' });
-  expect((await a.record.list.query({ identityPoolId, datasetName: 'mine' })).datasetExists).toBe(false);
+  expect(attempt).toEqual({
+    kind: 'InvalidParameterException',
+    status: 400,
+    message: 'SyncSessionToken not valid for these inputs',
+  });
+  expect((await a.record.list.query({ identityPoolId, datasetName: 'mine' })).datasetExists).toBe(
+    false,
+  );
 });

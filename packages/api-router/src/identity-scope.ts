@@ -33,4 +33,5 @@ export async function callerIdentity(
 export const identityOfPool = (
   deps: ApiDeps,
   input: { identityPoolId: string; identityId: string },
-): Promise<IdentityRow> => getIdentityInPool(deps.database.db, input.identityPoolId, input.identityId);
+): Promise<IdentityRow> =>
+  getIdentityInPool(deps.database.db, input.identityPoolId, input.identityId);

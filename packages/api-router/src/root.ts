@@ -1,4 +1,8 @@
-import { adminDatasetRouter, adminIdentityRouter, adminRecordRouter } from './router/admin/identity.js';
+import {
+  adminDatasetRouter,
+  adminIdentityRouter,
+  adminRecordRouter,
+} from './router/admin/identity.js';
 import { adminIdentityPoolRouter } from './router/admin/identity-pool.js';
 import { datasetRouter } from './router/dataset.js';
 import { metaRouter } from './router/health.js';

@@ -34,7 +34,12 @@ export const syncOperations = {
     dataset: await describeDataset(deps.database.db, { identityId: identity.id, datasetName }),
   }),
 
-  deleteDataset: async (deps: ApiDeps, identity: IdentityRow, datasetName: string, writer: Writer) => {
+  deleteDataset: async (
+    deps: ApiDeps,
+    identity: IdentityRow,
+    datasetName: string,
+    writer: Writer,
+  ) => {
     const { dataset, change } = await deleteDataset(deps.database.db, {
       identityPoolId: identity.identityPoolId,
       identityId: identity.id,

@@ -22,8 +22,15 @@ const TRPC_CODE_BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
 };
 
 export class CognitoTRPCError extends TRPCError {
-  constructor(readonly kind: ErrorKind, error: SyncError) {
-    super({ code: TRPC_CODE_BY_STATUS[error.status] ?? 'BAD_REQUEST', message: error.message, cause: error });
+  constructor(
+    readonly kind: ErrorKind,
+    error: SyncError,
+  ) {
+    super({
+      code: TRPC_CODE_BY_STATUS[error.status] ?? 'BAD_REQUEST',
+      message: error.message,
+      cause: error,
+    });
   }
 }
 
@@ -75,7 +82,8 @@ function zodMessage(error: ZodError, input: unknown): string {
   return validationMessage(
     error.issues.map((issue) => {
       let value: unknown = input;
-      for (const part of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[part as PropertyKey];
+      for (const part of issue.path)
+        value = (value as Record<PropertyKey, unknown> | undefined)?.[part as PropertyKey];
       return {
         path: issue.path.join('.') || '(input)',
         value: typeof value === 'string' ? value : printable(value),

@@ -58,7 +58,10 @@ export interface SessionUser {
 export async function getSessionUser(auth: Auth, headers: Headers): Promise<SessionUser | null> {
   const session = await auth.api.getSession({ headers });
   if (!session) return null;
-  const user = session.user as typeof session.user & { isAnonymous?: boolean | null; role?: string | null };
+  const user = session.user as typeof session.user & {
+    isAnonymous?: boolean | null;
+    role?: string | null;
+  };
   return {
     userId: user.id,
     email: user.email,

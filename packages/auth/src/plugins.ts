@@ -10,7 +10,10 @@ import type { AnonymousOptions } from 'better-auth/plugins';
  */
 export const authPlugins = (onLinkAccount?: AnonymousOptions['onLinkAccount']) =>
   [
-    anonymous({ ...(onLinkAccount ? { onLinkAccount } : {}), emailDomainName: 'guest.tandem.invalid' }),
+    anonymous({
+      ...(onLinkAccount ? { onLinkAccount } : {}),
+      emailDomainName: 'guest.tandem.invalid',
+    }),
     admin({ defaultRole: 'user', adminRoles: ['admin'] }),
     bearer(),
   ] as const;

@@ -41,7 +41,9 @@ export class ChangeFeed {
   static async start(database: Database): Promise<ChangeFeed> {
     const feed = new ChangeFeed(database.kind === 'postgres' ? database : null);
     if (feed.database) {
-      feed.#stopListening = await database.listen(CHANGE_CHANNEL, (payload) => feed.#receive(payload));
+      feed.#stopListening = await database.listen(CHANGE_CHANNEL, (payload) =>
+        feed.#receive(payload),
+      );
     }
     return feed;
   }

@@ -71,7 +71,7 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Database>
 export function wrapPglite(pglite: PGlite): Database {
   const db = drizzlePglite(pglite, { schema, casing: 'snake_case' }) as unknown as Db;
   const runner = (q: Pick<PGlite, 'query'>): SqlRunner => ({
-    query: async <Row,>(statement: Statement, params: unknown[]) =>
+    query: async <Row>(statement: Statement, params: unknown[]) =>
       (await q.query<Row>(statement.text, params)).rows,
   });
   return {
@@ -80,7 +80,8 @@ export function wrapPglite(pglite: PGlite): Database {
     sql: runner(pglite),
     transaction: (fn) => pglite.transaction((tx) => fn(runner(tx))),
     async notify(channel, payloads) {
-      for (const payload of payloads) await pglite.query('select pg_notify($1, $2)', [channel, payload]);
+      for (const payload of payloads)
+        await pglite.query('select pg_notify($1, $2)', [channel, payload]);
     },
     async listen(channel, handler) {
       const unsubscribe = await pglite.listen(channel, handler);
@@ -101,8 +102,14 @@ function openPostgres(url: string, poolMax: number): Database {
   const db = drizzleNodePg(pool, { schema, casing: 'snake_case' }) as unknown as Db;
   const listeners: pg.Client[] = [];
   const runner = (q: pg.Pool | pg.PoolClient): SqlRunner => ({
-    query: async <Row,>(statement: Statement, params: unknown[]) =>
-      (await q.query<Row & pg.QueryResultRow>({ name: statement.name, text: statement.text, values: params })).rows,
+    query: async <Row>(statement: Statement, params: unknown[]) =>
+      (
+        await q.query<Row & pg.QueryResultRow>({
+          name: statement.name,
+          text: statement.text,
+          values: params,
+        })
+      ).rows,
   });
   return {
     db,
@@ -123,7 +130,8 @@ function openPostgres(url: string, poolMax: number): Database {
       }
     },
     async notify(channel, payloads) {
-      for (const payload of payloads) await pool.query('select pg_notify($1, $2)', [channel, payload]);
+      for (const payload of payloads)
+        await pool.query('select pg_notify($1, $2)', [channel, payload]);
     },
     async listen(channel, handler) {
       const client = new pg.Client({ connectionString: url });

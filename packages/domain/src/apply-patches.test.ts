@@ -60,7 +60,9 @@ test('remove leaves a tombstone, ignores the value sent with it, and frees the s
     current,
     patches: [{ op: 'remove', key: 'k', value: 'ignored', syncCount: 2 }],
   });
-  expect(plan.writes).toEqual([{ key: 'k', value: null, syncCount: 4, deviceLastModifiedDate: null }]);
+  expect(plan.writes).toEqual([
+    { key: 'k', value: null, syncCount: 4, deviceLastModifiedDate: null },
+  ]);
   expect(plan.totals).toEqual({ numRecords: 0, dataStorage: 0 });
 });
 
@@ -68,10 +70,20 @@ test('a tombstoned key is written with the tombstone count', () => {
   const current = new Map([['k', { value: null, syncCount: 9 }]]);
   expect(
     errorOf(() =>
-      planPatches({ datasetSyncCount: 9, totals: zero, current, patches: [{ op: 'replace', key: 'k', value: 'a', syncCount: 0 }] }),
+      planPatches({
+        datasetSyncCount: 9,
+        totals: zero,
+        current,
+        patches: [{ op: 'replace', key: 'k', value: 'a', syncCount: 0 }],
+      }),
     ).kind,
   ).toBe('ResourceConflictException');
-  const plan = planPatches({ datasetSyncCount: 9, totals: zero, current, patches: [{ op: 'replace', key: 'k', value: 'a', syncCount: 9 }] });
+  const plan = planPatches({
+    datasetSyncCount: 9,
+    totals: zero,
+    current,
+    patches: [{ op: 'replace', key: 'k', value: 'a', syncCount: 9 }],
+  });
   expect(plan.totals).toEqual({ numRecords: 1, dataStorage: 2 });
 });
 
@@ -95,7 +107,12 @@ test('the record limit counts live records only', () => {
   const atLimit = { numRecords: MAX_RECORDS_PER_DATASET, dataStorage: 0 };
   expect(
     errorOf(() =>
-      planPatches({ datasetSyncCount: 1, totals: atLimit, current: empty, patches: [{ op: 'replace', key: 'x', value: '', syncCount: 0 }] }),
+      planPatches({
+        datasetSyncCount: 1,
+        totals: atLimit,
+        current: empty,
+        patches: [{ op: 'replace', key: 'x', value: '', syncCount: 0 }],
+      }),
     ).kind,
   ).toBe('LimitExceededException');
 });
@@ -105,10 +122,20 @@ test('the 1 MB limit is counted in UTF-8 bytes, exactly at the edge', () => {
   const chars = (MAX_DATASET_BYTES - 1) / 2;
   expect(Number.isInteger(chars)).toBe(false);
   const value = 'é'.repeat(Math.floor(chars)) + 'a'; // 1 + 2*floor + 1 = MAX
-  const plan = planPatches({ datasetSyncCount: 0, totals: zero, current: empty, patches: [{ op: 'replace', key: 'k', value, syncCount: 0 }] });
+  const plan = planPatches({
+    datasetSyncCount: 0,
+    totals: zero,
+    current: empty,
+    patches: [{ op: 'replace', key: 'k', value, syncCount: 0 }],
+  });
   expect(plan.totals.dataStorage).toBe(MAX_DATASET_BYTES);
   const error = errorOf(() =>
-    planPatches({ datasetSyncCount: 0, totals: zero, current: empty, patches: [{ op: 'replace', key: 'k', value: value + 'a', syncCount: 0 }] }),
+    planPatches({
+      datasetSyncCount: 0,
+      totals: zero,
+      current: empty,
+      patches: [{ op: 'replace', key: 'k', value: value + 'a', syncCount: 0 }],
+    }),
   );
   expect(error.kind).toBe('LimitExceededException');
 });

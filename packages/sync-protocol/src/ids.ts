@@ -23,7 +23,10 @@ export const identityPoolIdSchema = z
   .string()
   .min(1)
   .max(MAX_ID_LENGTH)
-  .regex(IDENTITY_POOL_ID_PATTERN, 'Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+');
+  .regex(
+    IDENTITY_POOL_ID_PATTERN,
+    'Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+',
+  );
 export const identityIdSchema = z
   .string()
   .min(1)

@@ -9,13 +9,19 @@ function schemaFingerprint(): string {
   const entries = Object.entries(protocol)
     .filter(([, value]) => value instanceof z.ZodType)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, schema]) => [name, z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' })]);
+    .map(([name, schema]) => [
+      name,
+      z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }),
+    ]);
   return JSON.stringify(entries);
 }
 
 test('schemas match the pinned hash (bump PROTOCOL_VERSION when they change)', () => {
   const hash = createHash('sha256').update(schemaFingerprint()).digest('hex');
-  expect({ PROTOCOL_VERSION, hash }).toEqual({ PROTOCOL_VERSION: 1, hash: '40fd0051cb2a0a4b1abb517527f9093bc6894732a6e755f4f0bc771c706baf7f' });
+  expect({ PROTOCOL_VERSION, hash }).toEqual({
+    PROTOCOL_VERSION: 1,
+    hash: '40fd0051cb2a0a4b1abb517527f9093bc6894732a6e755f4f0bc771c706baf7f',
+  });
 });
 
 test('the minimum supported version is not ahead of the current one', () => {

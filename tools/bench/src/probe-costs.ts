@@ -11,12 +11,7 @@
  *
  *   npx tsx tools/bench/src/probe-costs.ts [--seconds 2] [--concurrency 8] [--pg-url URL]
  */
-import {
-  appRouter,
-  createApiCaches,
-  createCallerFactory,
-  type ApiDeps,
-} from '@tandem/api-router';
+import { appRouter, createApiCaches, createCallerFactory, type ApiDeps } from '@tandem/api-router';
 import { createSyncSessionTokens, initAuth, type SessionUser } from '@tandem/auth';
 import {
   ChangeFeed,

@@ -44,7 +44,8 @@ export interface Harness {
 
 export const PASSWORD = 'correct horse battery staple';
 let counter = 0;
-export const uniqueEmail = () => `user${Date.now()}.${counter++}.${Math.random().toString(36).slice(2, 8)}@example.test`;
+export const uniqueEmail = () =>
+  `user${Date.now()}.${counter++}.${Math.random().toString(36).slice(2, 8)}@example.test`;
 
 export async function startHarness(envOverrides: Record<string, string> = {}): Promise<Harness> {
   const database = await createTestDatabase();
@@ -62,7 +63,8 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
   const url = api.url;
 
   const client = (token: string | null): ApiClient => {
-    const headers = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+    const headers = (): Record<string, string> =>
+      token ? { authorization: `Bearer ${token}` } : {};
     return createTRPCClient<AppRouter>({
       links: [
         splitLink({
@@ -71,7 +73,8 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
             url: `${url}/trpc`,
             EventSource,
             eventSourceOptions: () => ({
-              fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers() } }),
+              fetch: (input, init) =>
+                fetch(input, { ...init, headers: { ...init?.headers, ...headers() } }),
             }),
           }),
           false: httpLink({ url: `${url}/trpc`, headers }),
@@ -83,10 +86,14 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
   async function authCall(path: string, body: unknown, bearer?: string): Promise<TestUser> {
     const response = await fetch(`${url}/api/auth/${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      },
       body: JSON.stringify(body),
     });
-    if (!response.ok) throw new Error(`${path} failed: ${response.status} ${await response.text()}`);
+    if (!response.ok)
+      throw new Error(`${path} failed: ${response.status} ${await response.text()}`);
     const token = response.headers.get('set-auth-token');
     const json = (await response.json()) as { user: { id: string } };
     if (!token) throw new Error(`${path}: no set-auth-token header`);
@@ -138,14 +145,20 @@ export async function cognitoErrorOf(call: Promise<unknown>): Promise<string> {
 }
 
 /** Status + Cognito name + message, for assertions on the whole error. */
-export async function errorOf(call: Promise<unknown>): Promise<{ kind: string; status: number; message: string } | null> {
+export async function errorOf(
+  call: Promise<unknown>,
+): Promise<{ kind: string; status: number; message: string } | null> {
   try {
     await call;
     return null;
   } catch (error) {
     if (!(error instanceof TRPCClientError)) throw error;
     const data = error.data as { cognitoError?: string; httpStatus?: number } | undefined;
-    return { kind: data?.cognitoError ?? 'untyped', status: data?.httpStatus ?? 0, message: error.message };
+    return {
+      kind: data?.cognitoError ?? 'untyped',
+      status: data?.httpStatus ?? 0,
+      message: error.message,
+    };
   }
 }
 
@@ -156,5 +169,9 @@ export async function syncOnce(
   patches: Array<{ op: 'replace' | 'remove'; key: string; value?: string; syncCount: number }>,
 ) {
   const pulled = await client.record.list.query({ ...scope });
-  return client.record.update.mutate({ ...scope, recordPatches: patches, syncSessionToken: pulled.syncSessionToken });
+  return client.record.update.mutate({
+    ...scope,
+    recordPatches: patches,
+    syncSessionToken: pulled.syncSessionToken,
+  });
 }

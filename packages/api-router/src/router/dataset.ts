@@ -16,7 +16,11 @@ export const datasetRouter = {
     .input(listDatasetsRequestSchema)
     .output(listDatasetsResponseSchema)
     .query(async ({ ctx, input }) =>
-      syncOperations.listDatasets(ctx.deps, await callerIdentity(ctx.deps, ctx.sessionUser, input), input),
+      syncOperations.listDatasets(
+        ctx.deps,
+        await callerIdentity(ctx.deps, ctx.sessionUser, input),
+        input,
+      ),
     ),
 
   describe: sessionProcedure
@@ -35,6 +39,11 @@ export const datasetRouter = {
     .output(deleteDatasetResponseSchema)
     .mutation(async ({ ctx, input }) => {
       const identity = await callerIdentity(ctx.deps, ctx.sessionUser, input);
-      return syncOperations.deleteDataset(ctx.deps, identity, input.datasetName, identityWriter(identity));
+      return syncOperations.deleteDataset(
+        ctx.deps,
+        identity,
+        input.datasetName,
+        identityWriter(identity),
+      );
     }),
 } satisfies TRPCRouterRecord;

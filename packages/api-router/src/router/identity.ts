@@ -15,7 +15,9 @@ export const identityRouter = {
   getId: sessionProcedure
     .input(getIdentityRequestSchema)
     .output(getIdentityResponseSchema)
-    .mutation(async ({ ctx, input }) => toIdentity(await callerIdentity(ctx.deps, ctx.sessionUser, input))),
+    .mutation(async ({ ctx, input }) =>
+      toIdentity(await callerIdentity(ctx.deps, ctx.sessionUser, input)),
+    ),
 
   usage: sessionProcedure
     .input(identityScopedRequestSchema)

@@ -16,7 +16,11 @@ export const recordRouter = {
     .input(listRecordsRequestSchema)
     .output(listRecordsResponseSchema)
     .query(async ({ ctx, input }) =>
-      syncOperations.listRecords(ctx.deps, await callerIdentity(ctx.deps, ctx.sessionUser, input), input),
+      syncOperations.listRecords(
+        ctx.deps,
+        await callerIdentity(ctx.deps, ctx.sessionUser, input),
+        input,
+      ),
     ),
 
   /** UpdateRecords: push patches with per-record sync counts; all or nothing. */
@@ -25,6 +29,11 @@ export const recordRouter = {
     .output(updateRecordsResponseSchema)
     .mutation(async ({ ctx, input }) => {
       const identity = await callerIdentity(ctx.deps, ctx.sessionUser, input);
-      return syncOperations.updateRecords(ctx.deps, identity, input, identityWriter(identity, input.deviceId));
+      return syncOperations.updateRecords(
+        ctx.deps,
+        identity,
+        input,
+        identityWriter(identity, input.deviceId),
+      );
     }),
 } satisfies TRPCRouterRecord;

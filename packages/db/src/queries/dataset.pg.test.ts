@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { deleteDataset, listDatasets, listRecords, updateRecords, type CommittedChange, type Writer } from './dataset.js';
+import {
+  deleteDataset,
+  listDatasets,
+  listRecords,
+  updateRecords,
+  type CommittedChange,
+  type Writer,
+} from './dataset.js';
 import { ChangeFeed } from '../change-feed.js';
 import { createIdentityPool } from './identity-pool.js';
 import { getOrCreateIdentity } from './identity.js';
@@ -16,9 +23,17 @@ afterAll(() => database?.close());
 const device: Writer = { source: 'identity', lastModifiedBy: 'device-a' };
 
 async function freshIdentity() {
-  const pool = await createIdentityPool(database.db, { name: 'p', allowUnauthenticated: true, region: 'local-1' });
+  const pool = await createIdentityPool(database.db, {
+    name: 'p',
+    allowUnauthenticated: true,
+    region: 'local-1',
+  });
   const user = `user-${Math.random()}`;
-  const identity = await getOrCreateIdentity(database.db, { identityPoolId: pool.id, userId: user, authenticated: true });
+  const identity = await getOrCreateIdentity(database.db, {
+    identityPoolId: pool.id,
+    userId: user,
+    authenticated: true,
+  });
   return { pool, identity, scope: { identityPoolId: pool.id, identityId: identity.id } };
 }
 
@@ -34,56 +49,151 @@ test('write, pull since, delete and recreate keep sync counts unique', async () 
       { op: 'replace', key: 'b', value: '2', syncCount: 0 },
     ],
   });
-  expect(first.records.map((r) => [r.key, r.syncCount])).toEqual([['a', 1], ['b', 1]]);
-  await updateRecords(database, { ...scope, datasetName: 'settings', writer: device, patches: [{ op: 'remove', key: 'a', syncCount: 1 }] });
-  const since1 = await listRecords(database.sql, { identityId: scope.identityId, datasetName: 'settings', lastSyncCount: 1, maxResults: 1024 });
+  expect(first.records.map((r) => [r.key, r.syncCount])).toEqual([
+    ['a', 1],
+    ['b', 1],
+  ]);
+  await updateRecords(database, {
+    ...scope,
+    datasetName: 'settings',
+    writer: device,
+    patches: [{ op: 'remove', key: 'a', syncCount: 1 }],
+  });
+  const since1 = await listRecords(database.sql, {
+    identityId: scope.identityId,
+    datasetName: 'settings',
+    lastSyncCount: 1,
+    maxResults: 1024,
+  });
   expect(since1.records).toMatchObject([{ key: 'a', value: null, syncCount: 2 }]);
   expect(since1.datasetSyncCount).toBe(2);
 
   const deleted = await deleteDataset(db, { ...scope, datasetName: 'settings', writer: device });
   expect(deleted.dataset.numRecords).toBe(1);
   expect(deleted.change.syncCount).toBe(3);
-  const gone = await listRecords(database.sql, { identityId: scope.identityId, datasetName: 'settings', lastSyncCount: 2, maxResults: 1024 });
-  expect(gone).toMatchObject({ datasetExists: false, datasetDeletedAfterRequestedSyncCount: true, datasetSyncCount: 0 });
+  const gone = await listRecords(database.sql, {
+    identityId: scope.identityId,
+    datasetName: 'settings',
+    lastSyncCount: 2,
+    maxResults: 1024,
+  });
+  expect(gone).toMatchObject({
+    datasetExists: false,
+    datasetDeletedAfterRequestedSyncCount: true,
+    datasetSyncCount: 0,
+  });
 
-  const again = await updateRecords(database, { ...scope, datasetName: 'settings', writer: device, patches: [{ op: 'replace', key: 'c', value: '3', syncCount: 0 }] });
+  const again = await updateRecords(database, {
+    ...scope,
+    datasetName: 'settings',
+    writer: device,
+    patches: [{ op: 'replace', key: 'c', value: '3', syncCount: 0 }],
+  });
   expect(again.records[0]!.syncCount).toBe(4);
-  const afterRecreate = await listRecords(database.sql, { identityId: scope.identityId, datasetName: 'settings', lastSyncCount: 2, maxResults: 1024 });
-  expect(afterRecreate).toMatchObject({ datasetExists: true, datasetDeletedAfterRequestedSyncCount: true, datasetSyncCount: 4 });
+  const afterRecreate = await listRecords(database.sql, {
+    identityId: scope.identityId,
+    datasetName: 'settings',
+    lastSyncCount: 2,
+    maxResults: 1024,
+  });
+  expect(afterRecreate).toMatchObject({
+    datasetExists: true,
+    datasetDeletedAfterRequestedSyncCount: true,
+    datasetSyncCount: 4,
+  });
   expect(afterRecreate.records.map((r) => r.key)).toEqual(['c']);
   const usage = await describeIdentityUsage(db, scope);
   expect(usage).toMatchObject({ datasetCount: 1, dataStorage: 2 });
   const pool = await describeIdentityPoolUsage(db, scope.identityPoolId);
-  expect(pool).toMatchObject({ datasetCount: 1, dataStorage: 2, identityCount: 1, syncSessionsCount: 3 });
+  expect(pool).toMatchObject({
+    datasetCount: 1,
+    dataStorage: 2,
+    identityCount: 1,
+    syncSessionsCount: 3,
+  });
 });
 
 test('pages in (syncCount, key) order with a fixed upper bound', async () => {
   const { scope } = await freshIdentity();
-  const patches = Array.from({ length: 5 }, (_, i) => ({ op: 'replace' as const, key: `k${i}`, value: 'v', syncCount: 0 }));
+  const patches = Array.from({ length: 5 }, (_, i) => ({
+    op: 'replace' as const,
+    key: `k${i}`,
+    value: 'v',
+    syncCount: 0,
+  }));
   await updateRecords(database, { ...scope, datasetName: 'd', writer: device, patches });
-  const page1 = await listRecords(database.sql, { identityId: scope.identityId, datasetName: 'd', maxResults: 2 });
+  const page1 = await listRecords(database.sql, {
+    identityId: scope.identityId,
+    datasetName: 'd',
+    maxResults: 2,
+  });
   expect(page1.records.map((r) => r.key)).toEqual(['k0', 'k1']);
   // A write between pages moves k3 past the bound: this pull skips it, the next one sees it.
-  await updateRecords(database, { ...scope, datasetName: 'd', writer: device, patches: [{ op: 'replace', key: 'k3', value: 'w', syncCount: 1 }] });
-  const page2 = await listRecords(database.sql, { identityId: scope.identityId, datasetName: 'd', maxResults: 2, nextToken: page1.nextToken! });
+  await updateRecords(database, {
+    ...scope,
+    datasetName: 'd',
+    writer: device,
+    patches: [{ op: 'replace', key: 'k3', value: 'w', syncCount: 1 }],
+  });
+  const page2 = await listRecords(database.sql, {
+    identityId: scope.identityId,
+    datasetName: 'd',
+    maxResults: 2,
+    nextToken: page1.nextToken!,
+  });
   expect(page2.records.map((r) => r.key)).toEqual(['k2', 'k4']);
   expect(page2).toMatchObject({ nextToken: null, datasetSyncCount: 1 });
-  const next = await listRecords(database.sql, { identityId: scope.identityId, datasetName: 'd', lastSyncCount: 1, maxResults: 10 });
+  const next = await listRecords(database.sql, {
+    identityId: scope.identityId,
+    datasetName: 'd',
+    lastSyncCount: 1,
+    maxResults: 10,
+  });
   expect(next.records.map((r) => [r.key, r.value])).toEqual([['k3', 'w']]);
 });
 
 test('merge renames the guest datasets and reports them on the parent', async () => {
   const { pool, scope } = await freshIdentity();
-  const guest = await getOrCreateIdentity(database.db, { identityPoolId: pool.id, userId: `guest-${Math.random()}`, authenticated: false });
-  await updateRecords(database, { ...scope, datasetName: 'notes', writer: device, patches: [{ op: 'replace', key: 'mine', value: 'x', syncCount: 0 }] });
-  await updateRecords(database, { identityPoolId: pool.id, identityId: guest.id, datasetName: 'notes', writer: device, patches: [{ op: 'replace', key: 'guest', value: 'y', syncCount: 0 }] });
-  const merged = await mergeIdentities(database.db, { identityPoolId: pool.id, fromIdentityId: guest.id, toIdentityId: scope.identityId });
+  const guest = await getOrCreateIdentity(database.db, {
+    identityPoolId: pool.id,
+    userId: `guest-${Math.random()}`,
+    authenticated: false,
+  });
+  await updateRecords(database, {
+    ...scope,
+    datasetName: 'notes',
+    writer: device,
+    patches: [{ op: 'replace', key: 'mine', value: 'x', syncCount: 0 }],
+  });
+  await updateRecords(database, {
+    identityPoolId: pool.id,
+    identityId: guest.id,
+    datasetName: 'notes',
+    writer: device,
+    patches: [{ op: 'replace', key: 'guest', value: 'y', syncCount: 0 }],
+  });
+  const merged = await mergeIdentities(database.db, {
+    identityPoolId: pool.id,
+    fromIdentityId: guest.id,
+    toIdentityId: scope.identityId,
+  });
   expect(merged.mergedDatasetNames).toEqual([`notes.${guest.id}`]);
-  const parent = await listRecords(database.sql, { identityId: scope.identityId, datasetName: 'notes', maxResults: 10 });
+  const parent = await listRecords(database.sql, {
+    identityId: scope.identityId,
+    datasetName: 'notes',
+    maxResults: 10,
+  });
   expect(parent.mergedDatasetNames).toEqual([`notes.${guest.id}`]);
-  const moved = await listRecords(database.sql, { identityId: scope.identityId, datasetName: `notes.${guest.id}`, maxResults: 10 });
+  const moved = await listRecords(database.sql, {
+    identityId: scope.identityId,
+    datasetName: `notes.${guest.id}`,
+    maxResults: 10,
+  });
   expect(moved.records.map((r) => [r.key, r.value])).toEqual([['guest', 'y']]);
-  const datasets = await listDatasets(database.db, { identityId: scope.identityId, maxResults: 10 });
+  const datasets = await listDatasets(database.db, {
+    identityId: scope.identityId,
+    maxResults: 10,
+  });
   expect(datasets.datasets.map((d) => d.datasetName)).toEqual(['notes', `notes.${guest.id}`]);
 });
 
@@ -95,9 +205,22 @@ test('a committed change reaches subscribers here and, on PostgreSQL, in other p
   const seenElsewhere: CommittedChange[] = [];
   here.subscribe(scope.identityId, (c) => seenHere.push(c));
   elsewhere.subscribeAll((c) => seenElsewhere.push(c));
-  const { change } = await updateRecords(database, { ...scope, datasetName: 'live', writer: { ...device, deviceId: 'dev1' }, patches: [{ op: 'replace', key: 'k', value: 'v', syncCount: 0 }] });
+  const { change } = await updateRecords(database, {
+    ...scope,
+    datasetName: 'live',
+    writer: { ...device, deviceId: 'dev1' },
+    patches: [{ op: 'replace', key: 'k', value: 'v', syncCount: 0 }],
+  });
   here.publish([change]);
-  expect(seenHere).toEqual([expect.objectContaining({ identityId: scope.identityId, datasetName: 'live', syncCount: 1, kind: 'update', deviceId: 'dev1' })]);
+  expect(seenHere).toEqual([
+    expect.objectContaining({
+      identityId: scope.identityId,
+      datasetName: 'live',
+      syncCount: 1,
+      kind: 'update',
+      deviceId: 'dev1',
+    }),
+  ]);
   if (database.kind === 'postgres') {
     await expect.poll(() => seenElsewhere.length).toBe(1);
     expect(seenElsewhere[0]).toEqual(seenHere[0]);

@@ -214,7 +214,11 @@ export async function listRecords(
   const window = pullWindow(
     row?.exists === null || !row
       ? null
-      : { exists, syncCount, deletedAtSyncCount: row.deleted_at === null ? null : Number(row.deleted_at) },
+      : {
+          exists,
+          syncCount,
+          deletedAtSyncCount: row.deleted_at === null ? null : Number(row.deleted_at),
+        },
     args.lastSyncCount,
   );
   const base = {
@@ -230,7 +234,8 @@ export async function listRecords(
   const upper = cursor?.u ?? syncCount;
   const since = cursor?.s ?? window.since;
   // Nothing was written after `since`: the common no-op sync costs one round trip.
-  if (!cursor && since >= upper) return { ...base, datasetSyncCount: upper, records: [], nextToken: null };
+  if (!cursor && since >= upper)
+    return { ...base, datasetSyncCount: upper, records: [], nextToken: null };
   const rows = cursor
     ? await sql.query<RawRecord>(PULL_RECORDS_AFTER, [
         args.identityId,
@@ -256,7 +261,12 @@ export async function listRecords(
     records: page,
     nextToken:
       rows.length > args.maxResults && last
-        ? encodeCursor({ u: upper, c: last.syncCount, k: last.key, s: since } satisfies RecordsCursor)
+        ? encodeCursor({
+            u: upper,
+            c: last.syncCount,
+            k: last.key,
+            s: since,
+          } satisfies RecordsCursor)
         : null,
   };
 }
@@ -424,10 +434,11 @@ export async function updateRecords(
   // First write to the dataset, re-creation after a deletion, or heavy contention: lock it.
   return database.transaction(async (sql) => {
     const ds = await lockDatasetForWrite(sql, args);
-    const stored = await sql.query<{ key: string; value: string | null; sync_count: string | number }>(
-      READ_PATCHED_RECORDS,
-      [args.identityId, args.datasetName, keys],
-    );
+    const stored = await sql.query<{
+      key: string;
+      value: string | null;
+      sync_count: string | number;
+    }>(READ_PATCHED_RECORDS, [args.identityId, args.datasetName, keys]);
     const current = new Map<string, StoredRecordState>(
       stored.map((r) => [r.key, { value: r.value, syncCount: Number(r.sync_count) }]),
     );
@@ -440,7 +451,13 @@ export async function updateRecords(
 /** Checks the patches against `ds`/`current` and writes them if the dataset is still at `ds`. */
 async function writePlanned(
   sql: SqlRunner,
-  args: { identityPoolId: string; identityId: string; datasetName: string; patches: readonly RecordPatch[]; writer: Writer },
+  args: {
+    identityPoolId: string;
+    identityId: string;
+    datasetName: string;
+    patches: readonly RecordPatch[];
+    writer: Writer;
+  },
   ds: LockedDataset,
   current: ReadonlyMap<string, StoredRecordState>,
 ): Promise<UpdateRecordsResult | null> {

@@ -79,7 +79,12 @@ export async function mergeIdentities(
             isNotNull(record.value),
           ),
         );
-      const moved = live.map((r) => ({ ...r, identityId: args.toIdentityId, datasetName: name, syncCount }));
+      const moved = live.map((r) => ({
+        ...r,
+        identityId: args.toIdentityId,
+        datasetName: name,
+        syncCount,
+      }));
       if (moved.length > 0) await tx.insert(record).values(moved);
       changes.push(
         await appendChange(tx, {
@@ -96,10 +101,19 @@ export async function mergeIdentities(
       const deletedAt = source.syncCount + 1;
       await tx
         .delete(record)
-        .where(and(eq(record.identityId, args.fromIdentityId), eq(record.datasetName, source.name)));
+        .where(
+          and(eq(record.identityId, args.fromIdentityId), eq(record.datasetName, source.name)),
+        );
       await tx
         .update(dataset)
-        .set({ exists: false, syncCount: deletedAt, deletedAtSyncCount: deletedAt, numRecords: 0, dataStorage: 0, lastModifiedDate: now })
+        .set({
+          exists: false,
+          syncCount: deletedAt,
+          deletedAtSyncCount: deletedAt,
+          numRecords: 0,
+          dataStorage: 0,
+          lastModifiedDate: now,
+        })
         .where(and(eq(dataset.identityId, args.fromIdentityId), eq(dataset.name, source.name)));
       changes.push(
         await appendChange(tx, {
@@ -131,13 +145,18 @@ export async function adoptGuestIdentities(
   db: DbOrTx,
   args: { guestUserId: string; userId: string },
 ): Promise<MergeResult> {
-  const guestIdentities = await db.select().from(identity).where(eq(identity.userId, args.guestUserId));
+  const guestIdentities = await db
+    .select()
+    .from(identity)
+    .where(eq(identity.userId, args.guestUserId));
   const result: MergeResult = { mergedDatasetNames: [], changes: [] };
   for (const guest of guestIdentities) {
     const [survivor] = await db
       .select()
       .from(identity)
-      .where(and(eq(identity.identityPoolId, guest.identityPoolId), eq(identity.userId, args.userId)));
+      .where(
+        and(eq(identity.identityPoolId, guest.identityPoolId), eq(identity.userId, args.userId)),
+      );
     if (!survivor) {
       await db
         .update(identity)

@@ -69,7 +69,9 @@ export const adminIdentityPoolRouter = {
   usage: adminProcedure
     .input(identityPoolRequestSchema)
     .output(identityPoolUsageSchema)
-    .query(({ ctx, input }) => describeIdentityPoolUsage(ctx.deps.database.db, input.identityPoolId)),
+    .query(({ ctx, input }) =>
+      describeIdentityPoolUsage(ctx.deps.database.db, input.identityPoolId),
+    ),
 
   /** ListIdentityPoolUsage. */
   listUsage: adminProcedure
@@ -77,10 +79,18 @@ export const adminIdentityPoolRouter = {
     .output(listIdentityPoolUsageResponseSchema)
     .query(async ({ ctx, input }) => {
       const maxResults = input.maxResults ?? DEFAULT_MAX_RESULTS;
-      const page = await listIdentityPools(ctx.deps.database.db, { nextToken: input.nextToken, maxResults });
+      const page = await listIdentityPools(ctx.deps.database.db, {
+        nextToken: input.nextToken,
+        maxResults,
+      });
       const identityPoolUsages = await Promise.all(
         page.identityPools.map((pool) => describeIdentityPoolUsage(ctx.deps.database.db, pool.id)),
       );
-      return { identityPoolUsages, count: identityPoolUsages.length, maxResults, nextToken: page.nextToken };
+      return {
+        identityPoolUsages,
+        count: identityPoolUsages.length,
+        maxResults,
+        nextToken: page.nextToken,
+      };
     }),
 } satisfies TRPCRouterRecord;

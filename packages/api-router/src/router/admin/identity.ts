@@ -67,7 +67,11 @@ export const adminDatasetRouter = {
     .input(adminDatasetRequestSchema)
     .output(describeDatasetResponseSchema)
     .query(async ({ ctx, input }) =>
-      syncOperations.describeDataset(ctx.deps, await identityOfPool(ctx.deps, input), input.datasetName),
+      syncOperations.describeDataset(
+        ctx.deps,
+        await identityOfPool(ctx.deps, input),
+        input.datasetName,
+      ),
     ),
 
   delete: adminProcedure

@@ -43,6 +43,9 @@ export const liveRouter = {
       signal?.addEventListener('abort', onAbort);
       try {
         let lastId = Number(input.lastEventId ?? 0) || 0;
+        // Ids of changes already sent by the back-fill. Not "id <= lastId": ids are taken before
+        // commit, so a change with a lower id can commit (and arrive live) after a higher one.
+        const backfilled = new Set<number>();
         if (lastId > 0) {
           const missed = await changesOfIdentitySince(ctx.deps.database.db, {
             identityId: identity.id,
@@ -51,6 +54,7 @@ export const liveRouter = {
           });
           for (const change of missed) {
             lastId = Math.max(lastId, change.changeId);
+            backfilled.add(change.changeId);
             yield tracked(String(change.changeId), toMessage(change));
           }
         }
@@ -68,7 +72,7 @@ export const liveRouter = {
             } satisfies LiveMessage);
             return;
           }
-          if (item.changeId <= lastId && lastId > 0 && input.lastEventId) continue; // seen in back-fill
+          if (backfilled.delete(item.changeId)) continue;
           lastId = Math.max(lastId, item.changeId);
           yield tracked(String(item.changeId), toMessage(item));
         }

@@ -2,6 +2,7 @@
  * Result records (perf-reliability.md §C format, plus diagnostics) and the Markdown summary.
  */
 import type { CpuUse } from './cpu.js';
+import type { PostgresFacts } from './postgres.js';
 import type { Measurement } from './scenarios.js';
 import { round } from './stats.js';
 
@@ -133,15 +134,7 @@ export interface Environment {
   memory_gib: number;
   os: string;
   node: string;
-  postgres: {
-    version: string;
-    server_version: string;
-    fsync: string;
-    synchronous_commit: string;
-    shared_buffers: string;
-    max_connections: string;
-    wal_level: string;
-  };
+  postgres: PostgresFacts;
   pgbench: string;
   git: { sha: string; dirty: boolean };
   loadavg_at_start: number[];

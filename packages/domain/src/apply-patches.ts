@@ -22,6 +22,17 @@ export interface PatchPlan {
   totals: DatasetTotals;
 }
 
+/** One request may patch a key once. */
+export function assertDistinctKeys(patches: readonly RecordPatch[]): void {
+  const seen = new Set<string>();
+  for (const patch of patches) {
+    if (seen.has(patch.key)) {
+      throw invalidParameter(`RecordPatches contains key '${patch.key}' more than once`);
+    }
+    seen.add(patch.key);
+  }
+}
+
 /**
  * The heart of UpdateRecords (spec §7.2, §7.5), pure so the server, the model tests and the
  * client SDK can share it.
@@ -40,13 +51,7 @@ export function planPatches(args: {
   patches: readonly RecordPatch[];
 }): PatchPlan {
   const { current, patches } = args;
-  const seen = new Set<string>();
-  for (const patch of patches) {
-    if (seen.has(patch.key)) {
-      throw invalidParameter(`RecordPatches contains key '${patch.key}' more than once`);
-    }
-    seen.add(patch.key);
-  }
+  assertDistinctKeys(patches);
   for (const patch of patches) {
     const stored = current.get(patch.key)?.syncCount ?? 0;
     if (patch.syncCount !== stored) throw staleSyncCount(patch.key, stored, patch.syncCount);

@@ -13,12 +13,21 @@
  *   keep the first page's upper bound: a record rewritten mid-pagination moves past the bound
  *   and is returned by the next pull, never lost.
  */
-import type { Dataset, RecordPatch, SyncRecord } from '@tandem/sync-protocol';
+import {
+  MAX_DATASET_BYTES,
+  MAX_RECORDS_PER_DATASET,
+  type Dataset,
+  type RecordPatch,
+  type SyncRecord,
+} from '@tandem/sync-protocol';
 import {
   assertCanCreateDataset,
+  assertDatasetWithinLimits,
+  assertDistinctKeys,
   notFound,
   planPatches,
   pullWindow,
+  staleSyncCount,
   type StoredRecordState,
 } from '@tandem/domain';
 import { and, asc, eq, gt } from 'drizzle-orm';
@@ -296,21 +305,77 @@ const INSERT_DATASET: Statement = {
   text: `INSERT INTO dataset (identity_id, name, identity_pool_id, exists) VALUES ($1, $2, $3, false)`,
 };
 /**
- * The optimistic first step of UpdateRecords: the dataset and the patched keys, read in one
- * snapshot without locking. The write that follows only applies if the dataset's sync count
- * is still the one read here (every write, deletion and merge moves it), so what was checked
- * is exactly what is overwritten.
+ * UpdateRecords in one statement (its own transaction), for a dataset that exists:
+ * - `locked` locks the dataset row and sees its latest version; `seen` is the same row in this
+ *   statement's snapshot. Every write moves the sync count, so if they agree, no write
+ *   committed after the snapshot and the records read from it (`old`) are current. If they
+ *   differ the statement writes nothing and the caller runs it again.
+ * - It then applies the rules of domain `planPatches` — each patch's sync count equals the
+ *   stored one (0 when absent), live-record and UTF-8 byte totals within the limits — and only
+ *   then moves the dataset to count+1, upserts the records and appends the change.
+ * It returns what the caller needs to report the outcome: the first stale patch, the new
+ * totals, the change. `planPatches` stays the definition (the locking path uses it); the model
+ * tests hold both paths to the same semantics.
  */
-const READ_FOR_WRITE: Statement = {
-  name: 'tandem_read_for_write',
-  text: `SELECT d.exists, d.sync_count::int8 AS sync_count, d.num_records, d.data_storage::int8 AS data_storage,
-       r.keys, r.vals, r.counts
-     FROM dataset d CROSS JOIN LATERAL (
-       SELECT coalesce(array_agg(key ORDER BY key), '{}') AS keys,
-              coalesce(array_agg(value ORDER BY key), '{}') AS vals,
-              coalesce(array_agg(sync_count ORDER BY key), '{}')::int8[] AS counts
-         FROM record WHERE identity_id = d.identity_id AND dataset_name = d.name AND key = ANY($3::text[])) r
-     WHERE d.identity_id = $1 AND d.name = $2`,
+const UPDATE_IN_ONE: Statement = {
+  name: 'tandem_update_in_one',
+  text: `WITH seen AS (
+       SELECT sync_count FROM dataset WHERE identity_id = $1 AND name = $2 AND exists),
+     locked AS (
+       SELECT sync_count, num_records, data_storage FROM dataset
+        WHERE identity_id = $1 AND name = $2 AND exists FOR UPDATE),
+     p AS (
+       SELECT * FROM unnest($3::text[], $4::text[], $5::float8[], $6::int8[]) WITH ORDINALITY
+         AS p(key, value, device_ms, expected, ord)),
+     old AS (
+       SELECT p.key, p.value, p.expected, p.ord, r.value AS old_value, coalesce(r.sync_count, 0) AS stored
+         FROM p LEFT JOIN record r ON r.identity_id = $1 AND r.dataset_name = $2 AND r.key = p.key),
+     verdict AS (
+       SELECT l.sync_count AS base, (SELECT s.sync_count FROM seen s) AS seen_count,
+         (SELECT jsonb_build_array(o.key, o.stored, o.expected) FROM old o
+           WHERE o.stored <> o.expected ORDER BY o.ord LIMIT 1) AS conflict,
+         (l.num_records + (SELECT coalesce(sum((o.value IS NOT NULL)::int - (o.old_value IS NOT NULL)::int), 0)
+                             FROM old o))::int8 AS num_records,
+         (l.data_storage + (SELECT coalesce(sum(coalesce(octet_length(o.key) + octet_length(o.value), 0)
+                                               - coalesce(octet_length(o.key) + octet_length(o.old_value), 0)), 0)
+                              FROM old o))::int8 AS data_storage
+         FROM locked l),
+     go AS (
+       SELECT * FROM verdict
+        WHERE seen_count = base AND conflict IS NULL AND num_records <= $12 AND data_storage <= $13),
+     moved AS (
+       UPDATE dataset d SET sync_count = go.base + 1, num_records = go.num_records,
+         data_storage = go.data_storage, last_modified_date = to_timestamp($7::float8 / 1000),
+         last_modified_by = $8
+         FROM go WHERE d.identity_id = $1 AND d.name = $2
+       RETURNING d.sync_count),
+     written AS (
+       INSERT INTO record (identity_id, dataset_name, key, value, sync_count, last_modified_date,
+                           last_modified_by, device_last_modified_date)
+       SELECT $1, $2, p.key, p.value, m.sync_count, to_timestamp($7::float8 / 1000), $8,
+              to_timestamp(p.device_ms / 1000)
+         FROM p, moved m
+       ON CONFLICT (identity_id, dataset_name, key) DO UPDATE SET
+         value = excluded.value, sync_count = excluded.sync_count,
+         last_modified_date = excluded.last_modified_date, last_modified_by = excluded.last_modified_by,
+         device_last_modified_date = excluded.device_last_modified_date
+       RETURNING 1),
+     change AS (
+       INSERT INTO change_log (identity_pool_id, identity_id, dataset_name, sync_count, kind, records,
+                               last_modified_by, device_id, source)
+       SELECT $9, $1, $2, m.sync_count, 'update',
+              (SELECT jsonb_agg(jsonb_build_object('key', p.key, 'value', p.value, 'syncCount', m.sync_count,
+                                                   'lastModifiedDate', $7::float8,
+                                                   'deviceLastModifiedDate', p.device_ms) ORDER BY p.ord)
+                 FROM p),
+              $8, $10, $11
+         FROM moved m
+       RETURNING id, sync_count)
+   SELECT v.base::int8 AS base, v.seen_count::int8 AS seen_count, v.conflict,
+          v.num_records, v.data_storage,
+          (SELECT c.id FROM change c)::int8 AS change_id, (SELECT c.sync_count FROM change c)::int8 AS sync_count,
+          (SELECT count(*) FROM written)::int8 AS written
+     FROM (SELECT 1) AS one LEFT JOIN verdict v ON true`,
 };
 const READ_PATCHED_RECORDS: Statement = {
   name: 'tandem_read_patched_records',
@@ -403,35 +468,75 @@ export async function updateRecords(
 ): Promise<UpdateRecordsResult> {
   // Nothing to write: no new sync count, no dataset created, nothing exported.
   if (args.patches.length === 0) return { records: [], change: null };
-  const keys = args.patches.map((p) => p.key);
+  assertDistinctKeys(args.patches);
+  const { writer, patches } = args;
+  const values = patches.map((p) => (p.op === 'replace' ? (p.value ?? '') : null));
+  const deviceTimes = patches.map((p) => p.deviceLastModifiedDate ?? null);
 
-  // Common case, two round trips and no explicit transaction: read, check, compare-and-set.
+  // Common case, one round trip: the dataset exists and no other write races this one.
   for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+    const now = Date.now();
     const [row] = await database.sql.query<{
-      exists: boolean;
-      sync_count: string | number;
-      num_records: number;
-      data_storage: string | number;
-      keys: string[];
-      vals: (string | null)[];
-      counts: (string | number)[];
-    }>(READ_FOR_WRITE, [args.identityId, args.datasetName, keys]);
-    if (!row?.exists) break; // creating the dataset needs the identity lock (20-dataset limit)
-    const ds = {
-      exists: true,
-      syncCount: Number(row.sync_count),
-      numRecords: row.num_records,
+      base: string | number | null;
+      seen_count: string | number | null;
+      conflict: [string, string | number, string | number] | null;
+      num_records: string | number | null;
+      data_storage: string | number | null;
+      change_id: string | number | null;
+      sync_count: string | number | null;
+    }>(UPDATE_IN_ONE, [
+      args.identityId,
+      args.datasetName,
+      patches.map((p) => p.key),
+      values,
+      deviceTimes,
+      patches.map((p) => p.syncCount),
+      now,
+      writer.lastModifiedBy,
+      args.identityPoolId,
+      writer.deviceId ?? null,
+      writer.source,
+      MAX_RECORDS_PER_DATASET,
+      MAX_DATASET_BYTES,
+    ]);
+    if (!row || row.base === null) break; // no live dataset: create it under the identity lock
+    if (row.change_id !== null && row.sync_count !== null) {
+      const syncCount = Number(row.sync_count);
+      const records: SyncRecord[] = patches.map((p, i) => ({
+        key: p.key,
+        value: values[i] ?? null,
+        syncCount,
+        lastModifiedDate: now,
+        lastModifiedBy: writer.lastModifiedBy,
+        deviceLastModifiedDate: deviceTimes[i] ?? null,
+      }));
+      return {
+        records,
+        change: {
+          changeId: Number(row.change_id),
+          identityPoolId: args.identityPoolId,
+          identityId: args.identityId,
+          datasetName: args.datasetName,
+          syncCount,
+          kind: 'update',
+          deviceId: writer.deviceId ?? null,
+        },
+      };
+    }
+    if (Number(row.seen_count) !== Number(row.base)) continue; // a write landed meanwhile
+    if (row.conflict) {
+      const [key, stored, sent] = row.conflict;
+      throw staleSyncCount(key, Number(stored), Number(sent));
+    }
+    assertDatasetWithinLimits({
+      numRecords: Number(row.num_records),
       dataStorage: Number(row.data_storage),
-    };
-    const current = new Map<string, StoredRecordState>();
-    row.keys.forEach((key, i) =>
-      current.set(key, { value: row.vals[i] ?? null, syncCount: Number(row.counts[i]) }),
-    );
-    const written = await writePlanned(database.sql, args, ds, current);
-    if (written) return written;
+    });
+    throw new Error('UpdateRecords: the statement neither wrote nor explained why');
   }
 
   // First write to the dataset, re-creation after a deletion, or heavy contention: lock it.
+  const keys = patches.map((p) => p.key);
   return database.transaction(async (sql) => {
     const ds = await lockDatasetForWrite(sql, args);
     const stored = await sql.query<{

@@ -63,7 +63,7 @@ export async function serveDirectCall(options: {
   search: string;
   ctx: Context;
   maxBodyBytes: number;
-  log: Logger;
+  log: () => Logger;
 }): Promise<void> {
   const { req, res, ctx } = options;
   const route = DIRECT[options.path]!;
@@ -90,10 +90,9 @@ export async function serveDirectCall(options: {
   } catch (cause) {
     const error = getTRPCErrorFromUnknown(cause);
     if (error.code === 'INTERNAL_SERVER_ERROR') {
-      options.log.error(
-        { err: error.cause ?? error, procedure: procedurePath },
-        'procedure failed',
-      );
+      options
+        .log()
+        .error({ err: error.cause ?? error, procedure: procedurePath }, 'procedure failed');
     }
     status = getHTTPStatusCodeFromError(error);
     const shape = getErrorShape({

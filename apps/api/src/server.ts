@@ -42,6 +42,12 @@ function routeLabel(path: string): string {
   return 'other';
 }
 
+/** What the tRPC context needs of a request; the full Headers object only if asked for. */
+function contextRequest(req: http.IncomingMessage) {
+  const { authorization, cookie } = req.headers;
+  return { credential: authorization ?? cookie ?? null, headers: () => headersOf(req) };
+}
+
 function headersOf(req: http.IncomingMessage): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -50,6 +56,8 @@ function headersOf(req: http.IncomingMessage): Headers {
   }
   return headers;
 }
+
+type LoggedRequest = http.IncomingMessage & { requestLog?: () => Logger };
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -62,6 +70,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 
 export function createApiServer(options: ApiServerOptions): ApiServer {
   const { deps, logger, metrics } = options;
+  const debug = logger.isLevelEnabled('debug');
   const createContext = createContextFactory(deps);
   const authHandler = toNodeHandler(deps.auth);
   let draining = false;
@@ -70,13 +79,12 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: options.maxBodyBytes,
-    createContext: ({ req }) => createContext({ headers: headersOf(req) }),
+    createContext: ({ req }) => createContext(contextRequest(req)),
     onError: ({ error, path, req }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
-        (req as http.IncomingMessage & { log?: Logger }).log?.error(
-          { err: error.cause ?? error, procedure: path },
-          'procedure failed',
-        );
+        (req as LoggedRequest)
+          .requestLog?.()
+          .error({ err: error.cause ?? error, procedure: path }, 'procedure failed');
       }
     },
   });
@@ -90,17 +98,20 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const search = queryAt === -1 ? '' : url.slice(queryAt);
     const route = routeLabel(path);
-    const log = logger.child({ reqId: requestId });
-    (req as http.IncomingMessage & { log?: Logger }).log = log;
+    // The request's child logger is made only when something is logged (rare on the hot path).
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= logger.child({ reqId: requestId }));
+    (req as LoggedRequest).requestLog = log;
     res.setHeader('x-request-id', requestId);
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observe(route, req.method ?? 'GET', res.statusCode, seconds);
       // Path only: query strings carry tRPC inputs (tokens, user data) that must not be logged.
-      log.debug(
-        { method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 },
-        'request',
-      );
+      if (debug)
+        log().debug(
+          { method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 },
+          'request',
+        );
     });
 
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -140,7 +151,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     }
     if (path.startsWith('/api/auth/')) {
       authHandler(req, res).catch((err: unknown) => {
-        log.error({ err }, 'auth handler failed');
+        log().error({ err }, 'auth handler failed');
         if (!res.headersSent) sendJson(res, 500, { message: 'Authentication service error' });
       });
       return;
@@ -153,7 +164,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         });
       }
       if (isDirectCall(req, path, search)) {
-        const ctx = createContext({ headers: headersOf(req) });
+        const ctx = createContext(contextRequest(req));
         void serveDirectCall({
           req,
           res,

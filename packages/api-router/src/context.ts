@@ -30,28 +30,33 @@ export const createApiCaches = (options: { sessionTtlMs?: number } = {}): ApiCac
 
 export interface Context {
   deps: ApiDeps;
-  headers: Headers;
+  /** The request's headers, built on demand: only a session lookup that misses the cache needs them. */
+  headers: () => Headers;
   /** The caller, looked up once per request (and cached briefly per credential). */
   user: () => Promise<SessionUser | null>;
 }
 
 export function createContextFactory(deps: ApiDeps) {
-  return ({ headers }: { headers: Headers }): Context => {
+  /** `credential`: the Authorization header, else the Cookie header, else null. */
+  return (request: { credential: string | null; headers: () => Headers }): Context => {
     let lookup: Promise<SessionUser | null> | undefined;
     return {
       deps,
-      headers,
-      user: () => (lookup ??= lookupUser(deps, headers)),
+      headers: request.headers,
+      user: () => (lookup ??= lookupUser(deps, request.credential, request.headers)),
     };
   };
 }
 
-async function lookupUser(deps: ApiDeps, headers: Headers): Promise<SessionUser | null> {
-  const credential = headers.get('authorization') ?? headers.get('cookie');
+async function lookupUser(
+  deps: ApiDeps,
+  credential: string | null,
+  headers: () => Headers,
+): Promise<SessionUser | null> {
   if (!credential) return null;
   const cached = deps.caches.sessions.get(credential);
   if (cached) return cached;
-  const user = await getSessionUser(deps.auth, headers);
+  const user = await getSessionUser(deps.auth, headers());
   if (user) deps.caches.sessions.set(credential, user);
   return user;
 }

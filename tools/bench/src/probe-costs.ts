@@ -127,7 +127,7 @@ async function main() {
           userId: user.userId,
           authenticated: true,
         });
-        const caller = createCaller({ deps, headers: new Headers(), user: async () => user });
+        const caller = createCaller({ deps, headers: () => new Headers(), user: async () => user });
         const listed = await caller.record.list({ identityPoolId: pool.id, datasetName: 'bench' });
         const written = await caller.record.update({
           identityPoolId: pool.id,

@@ -2,8 +2,9 @@
  * Wake-ups for committed changes: the live channel (and, later, the worker and push) subscribe
  * here instead of polling. A writer publishes each change after its transaction committed; the
  * feed delivers it to this process's subscribers at once and, on PostgreSQL, announces it to
- * other processes with NOTIFY — one notification per event-loop turn carrying every change of
- * that turn, sent outside the write transaction (NOTIFY inside it serialises commits).
+ * other processes with NOTIFY — at most one notification per ANNOUNCE_INTERVAL_MS carrying
+ * every change of that interval, sent outside the write transaction (NOTIFY inside it
+ * serialises commits; one NOTIFY per write costs a transaction and a WAL flush each).
  *
  * These are hints, not the record of truth: a change whose announcement is lost (a crash right
  * after commit) is still in change_log, and devices read records through their next sync.
@@ -14,6 +15,8 @@ import type { CommittedChange } from './queries/dataset.js';
 
 /** NOTIFY channel shared by every Tandem process on one database. */
 export const CHANGE_CHANNEL = 'tandem_change';
+/** How long changes gather before one NOTIFY carries them to other processes. */
+const ANNOUNCE_INTERVAL_MS = 20;
 /** PostgreSQL caps a NOTIFY payload at 8000 bytes; stay well under. */
 const MAX_PAYLOAD_BYTES = 7000;
 
@@ -57,7 +60,7 @@ export class ChangeFeed {
     }
     if (this.#pending.length > 0 && !this.#flushScheduled) {
       this.#flushScheduled = true;
-      setImmediate(() => void this.#flush());
+      setTimeout(() => void this.#flush(), ANNOUNCE_INTERVAL_MS).unref();
     }
   }
 

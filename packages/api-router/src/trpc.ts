@@ -110,25 +110,28 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
-const mapSyncErrors = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok && result.error.cause instanceof SyncError) {
+/** Rethrows a procedure's SyncError (or a refused text value) as a typed tRPC error. */
+function mapSyncErrors<R extends { ok: boolean; error?: { cause?: unknown } }>(result: R): R {
+  if (!result.ok && result.error?.cause instanceof SyncError) {
     throw new CognitoTRPCError(result.error.cause.kind, result.error.cause);
   }
-  if (!result.ok && isUnstorableTextError(result.error.cause)) {
+  if (!result.ok && isUnstorableTextError(result.error?.cause)) {
     const error = invalidParameter('Text values cannot contain the character U+0000.');
     throw new CognitoTRPCError(error.kind, error);
   }
   return result;
-});
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure.use(mapSyncErrors);
+export const publicProcedure = t.procedure.use(async ({ next }) => mapSyncErrors(await next()));
 
-/** A signed-in user or guest. */
-export const sessionProcedure = publicProcedure.use(async ({ ctx, next }) => {
+/**
+ * A signed-in user or guest. One middleware (not public + session): it runs on every sync, and
+ * each tRPC middleware layer costs measurable CPU per call.
+ */
+export const sessionProcedure = t.procedure.use(async ({ ctx, next }) => {
   const user = await ctx.user();
   if (!user) {
     throw new CognitoTRPCError(
@@ -136,7 +139,7 @@ export const sessionProcedure = publicProcedure.use(async ({ ctx, next }) => {
       new SyncError('NotAuthorizedException', 'Sign in (or start a guest session) first.'),
     );
   }
-  return next({ ctx: { ...ctx, sessionUser: user } });
+  return mapSyncErrors(await next({ ctx: { ...ctx, sessionUser: user } }));
 });
 
 /** A console administrator: any identity of any pool. */

@@ -2,12 +2,14 @@
  * Datasets and records: the transactional core of Cognito Sync semantics.
  *
  * Ordering and safety:
- * - Every write (UpdateRecords, DeleteDataset) runs in one transaction that first locks the
- *   dataset row (`FOR UPDATE`); creating a dataset also locks the identity row so concurrent
- *   creations cannot jointly pass the 20-dataset limit. Record/size limits are checked on the
- *   totals kept on the dataset row under that lock.
+ * - Every write holds the dataset row lock while it writes. UpdateRecords on an existing
+ *   dataset is one statement (UPDATE_IN_ONE) that checks, under that lock, that its snapshot
+ *   is current; creation, re-creation after a deletion, heavy contention and DeleteDataset
+ *   use a transaction that takes the lock first. Creating a dataset also locks the identity
+ *   row so concurrent creations cannot jointly pass the 20-dataset limit. Record/size limits
+ *   are checked on the totals kept on the dataset row under the lock.
  * - Each write raises the dataset sync count by exactly one and appends one change-log row in
- *   the same transaction; a trigger on change_log NOTIFYs on commit.
+ *   the same transaction. Callers announce the returned change after commit (ChangeFeed).
  * - A pull reads the dataset row first and then only records with syncCount <= that count, so
  *   the DatasetSyncCount it reports never runs ahead of the records it returns. Later pages
  *   keep the first page's upper bound: a record rewritten mid-pagination moves past the bound

@@ -134,17 +134,59 @@ function openPostgres(url: string, poolMax: number): Database {
         await pool.query('select pg_notify($1, $2)', [channel, payload]);
     },
     async listen(channel, handler) {
-      const client = new pg.Client({ connectionString: url });
-      client.on('error', () => {});
-      await client.connect();
-      client.on('notification', (message) => {
-        if (message.channel === channel) handler(message.payload ?? '');
-      });
-      await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
-      listeners.push(client);
+      // A dedicated connection; if it drops (server restart, network), it is opened again with
+      // backoff, so notifications resume instead of silently stopping.
+      let client: pg.Client | null = null;
+      let timer: NodeJS.Timeout | null = null;
+      let stopped = false;
+      let retryMs = 500;
+      const drop = (dead: pg.Client) => {
+        if (client !== dead) return false;
+        client = null;
+        listeners.splice(listeners.indexOf(dead), 1);
+        void dead.end().catch(() => {});
+        return true;
+      };
+      const scheduleReconnect = () => {
+        if (stopped || timer) return;
+        timer = setTimeout(() => {
+          timer = null;
+          connect().catch(scheduleReconnect);
+        }, retryMs);
+        timer.unref();
+        retryMs = Math.min(retryMs * 2, 30_000);
+      };
+      const connect = async (): Promise<void> => {
+        const next = new pg.Client({ connectionString: url });
+        const onDown = () => {
+          if (drop(next)) scheduleReconnect();
+        };
+        next.on('error', onDown);
+        next.on('end', onDown);
+        next.on('notification', (message) => {
+          if (message.channel === channel) handler(message.payload ?? '');
+        });
+        client = next;
+        listeners.push(next);
+        try {
+          await next.connect();
+          await next.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+          retryMs = 500;
+        } catch (error) {
+          drop(next);
+          throw error;
+        }
+      };
+      await connect();
       return async () => {
-        listeners.splice(listeners.indexOf(client), 1);
-        await client.end().catch(() => {});
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        const last = client;
+        client = null; // so its 'end' does not schedule a reconnect
+        if (last) {
+          listeners.splice(listeners.indexOf(last), 1);
+          await last.end().catch(() => {});
+        }
       };
     },
     migrate: () => migrateNodePg(db as never, { migrationsFolder }),

@@ -229,3 +229,47 @@ test('a committed change reaches subscribers here and, on PostgreSQL, in other p
   await elsewhere.close();
   expect(seenHere).toHaveLength(1); // its own announcement is not delivered twice
 });
+
+test.skipIf(!process.env['DATABASE_URL'])(
+  'a listener whose connection is cut reconnects, and announcements resume (PostgreSQL only)',
+  async () => {
+    const { scope } = await freshIdentity();
+    const listening = await ChangeFeed.start(database);
+    const announcing = await ChangeFeed.start(database);
+    const seen: number[] = [];
+    listening.subscribeAll((c) => seen.push(c.syncCount));
+    let writes = 0;
+    const write = async () => {
+      const { change } = await updateRecords(database, {
+        ...scope,
+        datasetName: 'reconnect',
+        writer: device,
+        patches: [{ op: 'replace', key: `k${writes++}`, value: 'v', syncCount: 0 }],
+      });
+      announcing.publish([change]);
+      return change!.syncCount;
+    };
+    const first = await write();
+    await expect.poll(() => seen).toEqual([first]);
+    // Cut every LISTEN connection of this database, as a server restart would.
+    await database.sql.query(
+      {
+        name: 'test_kill_listeners',
+        text: `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'`,
+      },
+      [],
+    );
+    await expect
+      .poll(
+        async () => {
+          await write();
+          return seen.length;
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toBeGreaterThan(1);
+    await listening.close();
+    await announcing.close();
+  },
+);

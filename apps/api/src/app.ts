@@ -142,7 +142,13 @@ export async function startApi(
   const defaultPool = await ensureDefaultPool(database, env);
 
   const metrics = createMetrics({ liveSubscribers: () => changeFeed.subscriberCount });
-  const server = createApiServer({ deps, logger, metrics, maxBodyBytes: env.MAX_BODY_BYTES });
+  const server = createApiServer({
+    deps,
+    logger,
+    metrics,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    noopPullCacheTtlMs: env.SESSION_CACHE_TTL_MS,
+  });
   const { url } = await server.listen(env.PORT, env.HOST);
   let stopping: Promise<void> | null = null;
   return {

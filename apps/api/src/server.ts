@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Logger } from 'pino';
 import { isDirectCall, serveDirectCall } from './direct-procedures.js';
+import { NoopPullCache } from './noop-pull-cache.js';
 import type { Metrics } from './metrics.js';
 
 export interface ApiServerOptions {
@@ -20,6 +21,8 @@ export interface ApiServerOptions {
   logger: Logger;
   metrics: Metrics;
   maxBodyBytes: number;
+  /** How long an empty no-op pull answer may be served from memory (0: never). */
+  noopPullCacheTtlMs: number;
 }
 
 export interface ApiServer {
@@ -73,6 +76,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const debug = logger.isLevelEnabled('debug');
   const createContext = createContextFactory(deps);
   const authHandler = toNodeHandler(deps.auth);
+  const noopPulls = new NoopPullCache(deps.changeFeed, options.noopPullCacheTtlMs);
   let draining = false;
 
   const trpcHandler = createHTTPHandler({
@@ -164,7 +168,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         });
       }
       if (isDirectCall(req, path, search)) {
-        const ctx = createContext(contextRequest(req));
+        const request = contextRequest(req);
+        const ctx = createContext(request);
         void serveDirectCall({
           req,
           res,
@@ -173,6 +178,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
           ctx,
           maxBodyBytes: options.maxBodyBytes,
           log,
+          credential: request.credential,
+          noopPulls,
         });
         return;
       }
@@ -203,6 +210,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.changeFeed.close();
+      noopPulls.close();
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;

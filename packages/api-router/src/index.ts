@@ -1,3 +1,4 @@
 export { createApiCaches, createContextFactory, type ApiDeps, type Context } from './context.js';
 export { appRouter, type AppRouter } from './root.js';
 export { createCallerFactory } from './trpc.js';
+export { callerIdentity } from './identity-scope.js';

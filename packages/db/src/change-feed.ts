@@ -91,8 +91,9 @@ export class ChangeFeed {
     return () => this.#closeListeners.delete(listener);
   }
 
+  /** Per-identity subscriptions (the live channel's open devices). */
   get subscriberCount(): number {
-    let n = this.#all.size;
+    let n = 0;
     for (const set of this.#byIdentity.values()) n += set.size;
     return n;
   }

@@ -216,7 +216,8 @@ async function main(): Promise<number> {
       loadavg_at_start: os.loadavg().map((v) => round(v, 2)),
       api: {
         API_WORKERS: options.apiWorkers,
-        DATABASE_POOL_MAX: benchEnv.apiPoolMax ?? '10 (default)',
+        DATABASE_POOL_MAX:
+          benchEnv.apiPoolMax ?? `${Math.max(4, 2 * os.availableParallelism())} (default)`,
         SESSION_CACHE_TTL_MS: benchEnv.apiSessionCacheTtlMs ?? '5000 (default)',
       },
     };

@@ -12,6 +12,7 @@ import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown, TRPCError } 
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type http from 'node:http';
 import type { Logger } from 'pino';
+import { sendJsonText } from './json-response.js';
 import { NoopPullCache } from './noop-pull-cache.js';
 
 const DIRECT: Record<string, { type: 'query' | 'mutation'; method: string }> = {
@@ -76,7 +77,7 @@ export async function serveDirectCall(options: {
       ? NoopPullCache.key(options.credential, options.search)
       : null;
   const cached = cacheKey ? noopPulls.get(cacheKey) : undefined;
-  if (cached !== undefined) return send(res, 200, cached);
+  if (cached !== undefined) return sendJsonText(res, 200, cached);
   const mark = noopPulls.mark();
   let input: unknown;
   let status = 200;
@@ -116,17 +117,7 @@ export async function serveDirectCall(options: {
     });
     body = JSON.stringify({ error: shape });
   }
-  send(res, status, body);
-}
-
-function send(res: http.ServerResponse, status: number, body: string): void {
-  if (res.destroyed) return;
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    ...(status === 413 ? { connection: 'close' } : {}),
-  });
-  res.end(body);
+  sendJsonText(res, status, body);
 }
 
 /** An answer worth keeping: nothing to deliver, nothing more to page. */

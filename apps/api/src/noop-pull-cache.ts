@@ -15,9 +15,6 @@
  */
 import type { ChangeFeed } from '@tandem/db';
 
-/** Every invalidation takes the next number; a result computed before it must not be kept. */
-let invalidations = 0;
-
 interface Entry {
   body: string;
   identityId: string;
@@ -30,6 +27,8 @@ export class NoopPullCache {
   /** Per identity, the number of its latest invalidation. */
   readonly #invalidatedAt = new Map<string, number>();
   #forgottenUpTo = 0;
+  /** Every invalidation takes the next number; an answer computed before it is not kept. */
+  #invalidations = 0;
   readonly #stop: () => void;
 
   constructor(
@@ -50,7 +49,7 @@ export class NoopPullCache {
 
   /** Take before computing an answer; pass to `set` so a change meanwhile keeps it out. */
   mark(): number {
-    return invalidations;
+    return this.#invalidations;
   }
 
   get(key: string): string | undefined {
@@ -81,11 +80,11 @@ export class NoopPullCache {
   }
 
   invalidate(identityId: string): void {
-    this.#invalidatedAt.set(identityId, ++invalidations);
+    this.#invalidatedAt.set(identityId, ++this.#invalidations);
     if (this.#invalidatedAt.size > this.maxEntries) {
       // Bounded memory: forget per-identity numbers, and treat them all as just invalidated.
       this.#invalidatedAt.clear();
-      this.#forgottenUpTo = invalidations;
+      this.#forgottenUpTo = this.#invalidations;
     }
     const keys = this.#byIdentity.get(identityId);
     if (!keys) return;

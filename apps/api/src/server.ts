@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Logger } from 'pino';
 import { isDirectCall, serveDirectCall } from './direct-procedures.js';
+import { sendJson } from './json-response.js';
 import { NoopPullCache } from './noop-pull-cache.js';
 import type { Metrics } from './metrics.js';
 
@@ -61,15 +62,6 @@ function headersOf(req: http.IncomingMessage): Headers {
 }
 
 type LoggedRequest = http.IncomingMessage & { requestLog?: () => Logger };
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
 
 export function createApiServer(options: ApiServerOptions): ApiServer {
   const { deps, logger, metrics } = options;
@@ -140,7 +132,6 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
 
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > options.maxBodyBytes) {
-      res.setHeader('connection', 'close');
       return sendJson(res, 413, {
         error: {
           message: `Request body of ${length} bytes exceeds the limit of ${options.maxBodyBytes} bytes.`,

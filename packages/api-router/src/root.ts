@@ -5,7 +5,7 @@ import {
 } from './router/admin/identity.js';
 import { adminIdentityPoolRouter } from './router/admin/identity-pool.js';
 import { datasetRouter } from './router/dataset.js';
-import { metaRouter } from './router/health.js';
+import { metaRouter } from './router/meta.js';
 import { identityRouter } from './router/identity.js';
 import { liveRouter } from './router/live.js';
 import { recordRouter } from './router/record.js';

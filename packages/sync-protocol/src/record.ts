@@ -1,11 +1,5 @@
 import { z } from 'zod';
-import {
-  deviceIdSchema,
-  recordKeySchema,
-  recordValueSchema,
-  syncCountSchema,
-  timestampSchema,
-} from './ids.js';
+import { recordKeySchema, recordValueSchema, syncCountSchema, timestampSchema } from './ids.js';
 
 /** A stored record. `value: null` is a tombstone: the key was removed at `syncCount`. */
 export const recordSchema = z.object({
@@ -30,8 +24,6 @@ export const recordPatchSchema = z.strictObject({
   syncCount: syncCountSchema,
   deviceLastModifiedDate: timestampSchema.optional(),
 });
-
-export const deviceIdInputSchema = deviceIdSchema;
 
 export type SyncRecord = z.infer<typeof recordSchema>;
 export type RecordOp = z.infer<typeof recordOpSchema>;

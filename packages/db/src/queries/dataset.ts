@@ -360,8 +360,7 @@ const UPDATE_IN_ONE: Statement = {
        ON CONFLICT (identity_id, dataset_name, key) DO UPDATE SET
          value = excluded.value, sync_count = excluded.sync_count,
          last_modified_date = excluded.last_modified_date, last_modified_by = excluded.last_modified_by,
-         device_last_modified_date = excluded.device_last_modified_date
-       RETURNING 1),
+         device_last_modified_date = excluded.device_last_modified_date),
      change AS (
        INSERT INTO change_log (identity_pool_id, identity_id, dataset_name, sync_count, kind, records,
                                last_modified_by, device_id, source)
@@ -375,8 +374,7 @@ const UPDATE_IN_ONE: Statement = {
        RETURNING id, sync_count)
    SELECT v.base::int8 AS base, v.seen_count::int8 AS seen_count, v.conflict,
           v.num_records, v.data_storage,
-          (SELECT c.id FROM change c)::int8 AS change_id, (SELECT c.sync_count FROM change c)::int8 AS sync_count,
-          (SELECT count(*) FROM written)::int8 AS written
+          (SELECT c.id FROM change c)::int8 AS change_id, (SELECT c.sync_count FROM change c)::int8 AS sync_count
      FROM (SELECT 1) AS one LEFT JOIN verdict v ON true`,
 };
 const READ_PATCHED_RECORDS: Statement = {
@@ -385,9 +383,9 @@ const READ_PATCHED_RECORDS: Statement = {
      WHERE identity_id = $1 AND dataset_name = $2 AND key = ANY($3::text[])`,
 };
 /**
- * The whole write as one statement (its own transaction when run outside one): move the
- * dataset's counters if its sync count is still the expected one (compare-and-set), and only
- * then upsert the records and append the change. No row back: another write got there first.
+ * The locking path's write, run under the dataset row lock: move the dataset's counters, upsert
+ * the records and append the change. The sync-count condition is a guard (under the lock it
+ * always holds); no row back means nothing was written.
  */
 const WRITE_RECORDS: Statement = {
   name: 'tandem_write_records',
@@ -555,7 +553,7 @@ export async function updateRecords(
   });
 }
 
-/** Checks the patches against `ds`/`current` and writes them if the dataset is still at `ds`. */
+/** Checks the patches against the locked `ds`/`current` (domain rules) and writes them. */
 async function writePlanned(
   sql: SqlRunner,
   args: {

@@ -53,10 +53,6 @@ export async function findIdentityOfUser(
   return row ?? null;
 }
 
-export async function listIdentitiesOfUser(db: DbOrTx, userId: string): Promise<IdentityRow[]> {
-  return db.select().from(identity).where(eq(identity.userId, userId));
-}
-
 /** An identity of a pool; "absent" and "in another pool" are the same answer. */
 export async function getIdentityInPool(
   db: DbOrTx,

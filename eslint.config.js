@@ -51,7 +51,7 @@ function projectRootsTagged(tag) {
     });
 }
 
-/** Browser-safe projects: sync-protocol, domain (and client-sdk once it exists). */
+/** Browser-safe projects: sync-protocol, domain, client-sdk. */
 const isomorphicProjects = projectRootsTagged('platform:isomorphic');
 
 /** Never import a test file: shared fixtures belong in `src/testing/` (exported as `./testing`). */
@@ -161,7 +161,8 @@ export default defineConfig(
     name: 'tandem/isomorphic',
     files: isomorphicProjects.map((root) => `${root}/src/**`),
     // Tests run under Node only and never ship; hashing a schema with node:crypto there is fine.
-    ignores: ['**/*.test.ts', '**/*.test-d.ts'],
+    // `src/node/` is a package's Node-only entry point (`<package>/node`), never bundled for browsers.
+    ignores: ['**/*.test.ts', '**/*.test-d.ts', '**/src/node/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [noTestFileImports, noNodeBuiltins] }],
       'no-restricted-globals': [
@@ -210,7 +211,7 @@ export default defineConfig(
               onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:protocol'],
             },
             {
-              // client-sdk (not yet written): AppRouter is type-only, enforced in its own config.
+              // client-sdk: speaks the wire types of sync-protocol, never the router's code.
               sourceTag: 'type:client',
               onlyDependOnLibsWithTags: ['type:api', 'type:domain', 'type:protocol'],
             },

@@ -137,9 +137,11 @@ export async function startApi(
     changeFeed,
     caches: createApiCaches({ sessionTtlMs: env.SESSION_CACHE_TTL_MS }),
     region: env.TANDEM_REGION,
+    defaultIdentityPoolId: env.DEFAULT_POOL_ID ?? null,
   };
 
   const defaultPool = await ensureDefaultPool(database, env);
+  if (defaultPool) deps.defaultIdentityPoolId = defaultPool.id;
 
   const metrics = createMetrics({ liveSubscribers: () => changeFeed.subscriberCount });
   const server = createApiServer({

@@ -112,7 +112,10 @@ export async function runPrimary(env: Env): Promise<void> {
     slot.restartTimer = null;
     slot.startedAt = Date.now();
     slot.listening = false;
-    const worker = cluster.fork(WORKER_ENV);
+    const worker = cluster.fork({
+      ...WORKER_ENV,
+      ...(defaultPool ? { DEFAULT_POOL_ID: defaultPool.id } : {}),
+    });
     const pid = worker.process.pid;
     slot.worker = worker;
 

@@ -50,6 +50,11 @@ export const envSchema = z.object({
   MIGRATE_ON_START: booleanText.default(true),
   /** On first start with no identity pool, create one with this name (empty: don't). */
   DEFAULT_POOL_NAME: z.string().default('Default'),
+  /**
+   * The pool `meta.defaultIdentityPool` announces to apps that ask (the demo does). Defaults to
+   * the pool DEFAULT_POOL_NAME created; a cluster primary passes it to its workers.
+   */
+  DEFAULT_POOL_ID: z.string().optional(),
   SESSION_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

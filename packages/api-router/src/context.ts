@@ -12,6 +12,8 @@ export interface ApiDeps {
   caches: ApiCaches;
   /** Region for new identity pools' ids (`<region>:<uuid>`). */
   region: string;
+  /** The pool announced to apps by `meta.defaultIdentityPool` (the embedded default's), if any. */
+  defaultIdentityPoolId: string | null;
 }
 
 /**

@@ -103,6 +103,7 @@ async function main() {
       changeFeed: hub,
       caches: createApiCaches(),
       region: 'local-1',
+      defaultIdentityPoolId: null,
     };
     const createCaller = createCallerFactory(appRouter);
 

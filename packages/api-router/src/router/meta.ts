@@ -8,4 +8,11 @@ export const metaRouter = {
     protocolVersion: PROTOCOL_VERSION,
     minSupportedProtocolVersion: MIN_SUPPORTED_PROTOCOL_VERSION,
   })),
+  /**
+   * The pool this server announces to apps that are not configured with one (the demo app, a
+   * fresh `npm start`). Null when the operator set none. Pool ids are not secrets: apps ship them.
+   */
+  defaultIdentityPool: publicProcedure.query(({ ctx }) => ({
+    identityPoolId: ctx.deps.defaultIdentityPoolId,
+  })),
 } satisfies TRPCRouterRecord;

@@ -18,7 +18,15 @@ import prettier from 'eslint-config-prettier';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-const sourceFiles = ['**/*.ts', '**/*.mts', '**/*.cts', '**/*.js', '**/*.mjs', '**/*.cjs'];
+const sourceFiles = [
+  '**/*.ts',
+  '**/*.tsx',
+  '**/*.mts',
+  '**/*.cts',
+  '**/*.js',
+  '**/*.mjs',
+  '**/*.cjs',
+];
 
 /** Files allowed to read `process.env`: the one env parser per app/package, tool configs, tests. */
 const envAccessFiles = ['**/env.ts', '**/*.config.ts', '**/*.test.ts', '**/src/testing/**'];
@@ -189,8 +197,9 @@ export default defineConfig(
         'error',
         {
           checkNestedExternalImports: true,
-          // Every project's vitest config extends the root shared settings.
-          allow: ['../../vitest.shared.js'],
+          // Every project's vitest config extends the root shared settings; a project's own
+          // eslint config (apps/demo's) extends this one.
+          allow: ['../../vitest.shared.js', '../../eslint.config.js'],
           depConstraints: [
             {
               sourceTag: 'type:app',
@@ -229,10 +238,23 @@ export default defineConfig(
               onlyDependOnLibsWithTags: [
                 'type:app',
                 'type:api',
+                'type:client',
                 'type:data-access',
                 'type:domain',
                 'type:protocol',
               ],
+            },
+            {
+              // End-to-end suites drive apps as processes (HTTP, a browser); they import no project.
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: [],
+            },
+            {
+              // Browser apps (the demo): browser-safe libraries only, never Node ones.
+              sourceTag: 'platform:browser',
+              onlyDependOnLibsWithTags: ['platform:isomorphic', 'platform:browser'],
+              notDependOnLibsWithTags: ['platform:node'],
+              bannedExternalImports: nodeOnlyPackages.flatMap((name) => [name, `${name}/*`]),
             },
             {
               sourceTag: 'platform:isomorphic',

@@ -60,9 +60,11 @@ const randomId = () =>
 
 interface Scheduled {
   timer: ReturnType<typeof setTimeout> | null;
-  running: Promise<SyncResult> | null;
+  running: Promise<void> | null;
   again: boolean;
   failures: number;
+  /** After a retryable failure: when to try again, once the failed run has settled. */
+  retryDelayMs: number | null;
 }
 
 export class TandemClient {
@@ -85,7 +87,8 @@ export class TandemClient {
   private liveAbort: AbortController | null = null;
   private liveLastEventId: string | null = null;
   private closed = false;
-  private readonly closeController = new AbortController();
+  /** One per running sync, aborted by close() (a client-wide signal would collect listeners). */
+  private readonly activeSyncs = new Set<AbortController>();
   private readonly detach: Array<() => void> = [];
   private readonly host: DatasetHost;
 
@@ -275,11 +278,15 @@ export class TandemClient {
 
   /**
    * Opens a dataset (creating it locally if new) and loads it into memory. The same object is
-   * returned for the same name. `callbacks` are used by automatic syncs.
+   * returned for the same name. `callbacks` are the defaults for its syncs (automatic ones
+   * included); opening again with callbacks replaces them.
    */
   async dataset(name: string, callbacks?: SyncCallbacks): Promise<Dataset> {
     const existing = this.datasets.get(name);
-    if (existing) return existing;
+    if (existing) {
+      if (callbacks) existing.callbacks = callbacks;
+      return existing;
+    }
     this.namespace(); // must be signed in
     const dataset = new Dataset(name, this.host, callbacks);
     this.datasets.set(name, dataset);
@@ -333,11 +340,11 @@ export class TandemClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.closeController.abort();
+    for (const controller of this.activeSyncs) controller.abort();
     this.stopLive();
     for (const item of this.scheduled.values()) if (item.timer) clearTimeout(item.timer);
     await Promise.all(
-      [...this.scheduled.values()].map((item) => item.running?.catch(() => undefined)),
+      [...this.scheduled.values()].map((item) => item.running),
     );
     for (const undo of this.detach) undo();
     this.coordination.close();
@@ -363,7 +370,7 @@ export class TandemClient {
   private slot(name: string): Scheduled {
     let item = this.scheduled.get(name);
     if (!item) {
-      this.scheduled.set(name, (item = { timer: null, running: null, again: false, failures: 0 }));
+      this.scheduled.set(name, (item = { timer: null, running: null, again: false, failures: 0, retryDelayMs: null }));
     }
     return item;
   }
@@ -404,19 +411,24 @@ export class TandemClient {
       item.timer = null;
     }
     // One sync per dataset in this client; the lock extends that to other tabs and clients.
-    const run = (item.running ?? Promise.resolve())
-      .catch(() => undefined)
-      .then(() => {
-        return this.runLocked(name, callbacks);
-      });
-    const tracked = run.finally(() => {
-      if (item.running === tracked) item.running = null;
+    const run = (item.running ?? Promise.resolve()).then(() => this.runLocked(name, callbacks));
+    // The bookkeeping copy never rejects: only the caller's promise carries the outcome.
+    const settled: Promise<void> = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    item.running = settled;
+    void settled.then(() => {
+      if (item.running === settled) item.running = null;
+      const retryDelayMs = item.retryDelayMs;
+      item.retryDelayMs = null;
       if (item.again) {
         item.again = false;
         this.scheduleSync(name, 0);
+      } else if (retryDelayMs !== null) {
+        this.scheduleSync(name, retryDelayMs);
       }
     });
-    item.running = tracked;
     return run;
   }
 
@@ -442,6 +454,8 @@ export class TandemClient {
       throw failure;
     }
     dataset?.setState({ status: 'syncing' });
+    const abort = new AbortController();
+    this.activeSyncs.add(abort);
     try {
       const result = await this.coordination.withLock(`sync:${namespace}:${name}`, () =>
         runSync({
@@ -454,7 +468,7 @@ export class TandemClient {
           callbacks: callbacks ?? {},
           maxRetries: this.options.maxRetries,
           now: () => this.now(),
-          signal: this.closeController.signal,
+          signal: abort.signal,
           sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
           onRemoteApplied: (keys) => {
             if (keys.length === 0) return;
@@ -486,11 +500,13 @@ export class TandemClient {
         // Back off: 1 s, 2 s, 4 s … 30 s, with jitter; an `online` event retries at once.
         item.failures += 1;
         const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (item.failures - 1));
-        this.scheduleSync(name, delay * (0.75 + Math.random() / 2));
+        item.retryDelayMs = delay * (0.75 + Math.random() / 2);
       }
       callbacks?.onFailure?.(failure);
       this.events.emit('syncFailed', { datasetName: name, error: failure });
       throw failure;
+    } finally {
+      this.activeSyncs.delete(abort);
     }
   }
 

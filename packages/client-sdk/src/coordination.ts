@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (Node-side consumers typecheck this source too; the browser types it uses come from lib.dom.)
 /**
  * What makes several tabs (or several clients on one store) behave as one device:
  *

@@ -69,8 +69,8 @@ export class Dataset {
   constructor(
     readonly name: string,
     private readonly host: DatasetHost,
-    /** Default callbacks for syncs this dataset runs by itself (automatic syncs). */
-    readonly callbacks: SyncCallbacks | undefined,
+    /** Default callbacks for this dataset's syncs (automatic ones included). */
+    public callbacks: SyncCallbacks | undefined,
   ) {}
 
   /** The value of `key`, or undefined if absent or removed. */

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { parseArgs } from './args.js';
+import { parseArgs, wants, wantsSyncLoad } from './args.js';
 
 const parse = (...argv: string[]) => parseArgs(argv, { outDir: '/tmp/out' });
 
@@ -14,4 +14,21 @@ test('--api-workers: a positive integer, 1 by default', () => {
 test('a bare -- (passed through by npm) is ignored', () => {
   const options = parse('--', '--quick', '--api-workers', '2');
   expect(options).toMatchObject({ quick: true, apiWorkers: 2, durationS: 3 });
+});
+
+test('--only: groups expand, names are case-insensitive, unknown ones are refused', () => {
+  expect(parse().only).toBeNull();
+  expect([...parse('--only', 'S1,s2').only!]).toEqual(['S1X1', 'S1X5', 'S2']);
+  expect([...parse('--only', 'S6,LOCAL').only!]).toEqual(['S6A', 'S6B', 'LOCAL']);
+  expect([...parse('--only=s6a,local').only!]).toEqual(['S6A', 'LOCAL']);
+  expect(() => parse('--only', 'S7')).toThrow(/unknown scenario S7/);
+});
+
+test('wants / wantsSyncLoad: what a selection runs', () => {
+  const cold = parse('--only', 'S6');
+  expect(wants(cold, 'S6A')).toBe(true);
+  expect(wants(cold, 'S2')).toBe(false);
+  expect(wantsSyncLoad(cold)).toBe(false);
+  expect(wantsSyncLoad(parse('--only', 'S1x5'))).toBe(true);
+  expect(wantsSyncLoad(parse())).toBe(true);
 });

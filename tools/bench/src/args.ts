@@ -31,17 +31,26 @@ export const USAGE = `Usage: npm run bench -- -- [flags]      (from the reposito
   --pgbench-duration N   seconds per pgbench run (default: --duration)
   --pgbench-runs 3       pgbench runs per C; the median is B_pg (default 3)
   --pgbench-identities N identities in the pgbench schema, × 50 records (default 10000)
-  --only S1,S2           scenarios to run (S1 = 1 and 5 records per call, S1x1, S1x5, S2)
+  --only S1,S2           scenarios to run (S1 = 1 and 5 records per call, S1x1, S1x5, S2;
+                         S6 = cold sync, S6a one 1 MB dataset, S6b 20 of them; LOCAL = SDK
+                         local store put/get/getAll rates). Default: all
   --api-workers N        API_WORKERS of the API child: above 1, a node:cluster primary and N worker
                          processes on one port (default 1)
   --pg-url URL           PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
   --out DIR              where results go (default <repo>/bench-results)
-  --quick                smoke run: 3 s measurements, 1 s warm-up, 3 × 3 s pgbench, 2,000 identities
+  --quick                smoke run: 3 s measurements, 1 s warm-up, 3 × 3 s pgbench, 2,000 identities;
+                         S6 10 + 2 cold syncs, LOCAL 0.25 s per operation
   --count-queries        count the API's SQL round trips per operation (patches pg in the API child)
   --cpu-prof             V8 CPU profile of the API child over each scenario's measurement window
-                         (<out>/<timestamp>-profiles/*.cpuprofile, with a .txt summary each)
+                         (<out>/<timestamp>-profiles/*.cpuprofile, with a .txt summary each);
+                         for S6 and LOCAL also of the bench process, where the SDK runs (*-sdk)
   --help
 `;
+
+/** What `--only` selects (upper case; the command line is case-insensitive). */
+export const SCENARIOS = ['S1X1', 'S1X5', 'S2', 'S6A', 'S6B', 'LOCAL'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+const GROUPS: Record<string, Scenario[]> = { S1: ['S1X1', 'S1X5'], S6: ['S6A', 'S6B'] };
 
 export function parseArgs(argv: string[], defaults: { outDir: string }): BenchOptions {
   const options: BenchOptions = {
@@ -113,10 +122,11 @@ export function parseArgs(argv: string[], defaults: { outDir: string }): BenchOp
           take()
             .split(',')
             .map((s) => s.trim().toUpperCase())
-            .flatMap((s) => (s === 'S1' ? ['S1X1', 'S1X5'] : [s])),
+            .flatMap((s) => GROUPS[s] ?? [s]),
         );
         for (const s of options.only) {
-          if (!['S1X1', 'S1X5', 'S2'].includes(s)) throw new Error(`--only: unknown scenario ${s}`);
+          if (!(SCENARIOS as readonly string[]).includes(s))
+            throw new Error(`--only: unknown scenario ${s}`);
         }
         break;
       case '--api-workers':
@@ -156,5 +166,9 @@ export function parseArgs(argv: string[], defaults: { outDir: string }): BenchOp
   return options;
 }
 
-export const wants = (options: BenchOptions, scenario: 'S1X1' | 'S1X5' | 'S2'): boolean =>
+export const wants = (options: BenchOptions, scenario: Scenario): boolean =>
   options.only === null || options.only.has(scenario);
+
+/** S1 or S2 selected: the runs that need pgbench, B_http and the seeded devices. */
+export const wantsSyncLoad = (options: BenchOptions): boolean =>
+  wants(options, 'S1X1') || wants(options, 'S1X5') || wants(options, 'S2');

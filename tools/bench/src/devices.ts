@@ -5,6 +5,7 @@
  * key — S1 never conflicts.
  */
 import type { AppRouter } from '@tandem/api-router';
+import type { FetchLike } from '@tandem/client-sdk';
 import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 
 export const DATASET_NAME = 'bench';
@@ -13,7 +14,7 @@ export const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4'] as const;
 export const VALUE_BYTES = 200;
 /** The bench's API child trusts this origin; better-auth refuses a sign-up without a trusted Origin. */
 export const BENCH_ORIGIN = 'http://bench.invalid';
-const PASSWORD = 'bench password, not a secret';
+export const PASSWORD = 'bench password, not a secret';
 
 export interface Device {
   index: number;
@@ -30,6 +31,19 @@ export interface Device {
   writes: number;
 }
 
+/**
+ * The fetch the bench's SDK clients use: the global one, plus an Origin header on the auth
+ * endpoints. A browser sends Origin by itself; Node does not, and the API (NODE_ENV=production,
+ * better-auth) refuses a sign-in without a trusted one. Sync requests go through untouched.
+ */
+export const sdkFetch: FetchLike = (input, init) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  if (!url.includes('/api/auth/')) return fetch(input, init);
+  const headers = new Headers(init?.headers);
+  headers.set('origin', BENCH_ORIGIN);
+  return fetch(input, { ...init, headers });
+};
+
 export function trpcClient(url: string, token: string): TRPCClient<AppRouter> {
   return createTRPCClient<AppRouter>({
     links: [
@@ -38,7 +52,8 @@ export function trpcClient(url: string, token: string): TRPCClient<AppRouter> {
   });
 }
 
-async function signUp(url: string, email: string): Promise<string> {
+/** Signs a user up (better-auth email + password); the bearer token of the new session. */
+export async function signUp(url: string, email: string): Promise<string> {
   const response = await fetch(`${url}/api/auth/sign-up/email`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: BENCH_ORIGIN },

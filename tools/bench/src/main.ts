@@ -12,11 +12,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, USAGE, wants, type BenchOptions } from './args.js';
+import { parseArgs, USAGE, wants, wantsSyncLoad, type BenchOptions } from './args.js';
 import { startChild, type Child } from './children.js';
 import { countPostgresDatabases, cpuBetween, cpuSnapshot, procAvailable } from './cpu.js';
-import { BENCH_ORIGIN, seedDevices, type Device } from './devices.js';
+import { runColdSync, seedColdIdentity } from './cold-sync.js';
+import { BENCH_ORIGIN, seedDevices, signUp, type Device } from './devices.js';
 import { benchEnv } from './env.js';
 import { RawHttpConnection, sleep } from './http-load.js';
 import {
@@ -38,8 +40,10 @@ import {
   markdown,
   resultFrom,
   type BenchReport,
+  type ColdSyncResult,
   type Environment,
   type HttpBaseline,
+  type LocalStoreResult,
   type PgBaseline,
   type ResultRecord,
 } from './report.js';
@@ -53,6 +57,8 @@ import {
   type Measurement,
 } from './scenarios.js';
 import { summariseProfile } from './profile-summary.js';
+import { runLocalStores } from './local-store.js';
+import { COLD_DATASETS, COLD_RECORDS, COLD_VALUE_BYTES } from './sdk-data.js';
 import { median, round } from './stats.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -168,6 +174,154 @@ async function pgBaseline(options: BenchOptions, C: number): Promise<PgBaseline>
   };
 }
 
+/** S1 and S2 with their baselines (B_pg, B_http), for each C. */
+async function runSyncLoad(ctx: {
+  options: BenchOptions;
+  api: Child;
+  identityPoolId: string;
+  runTag: string;
+  cleanup: Cleanup;
+  profileFile: (name: string) => string | undefined;
+}): Promise<{ baselines: Array<PgBaseline | HttpBaseline>; results: ResultRecord[] }> {
+  const { options, api, identityPoolId, runTag, cleanup, profileFile } = ctx;
+  const cores = os.availableParallelism();
+  const maxC = Math.max(...options.concurrency);
+  log(`seeding ${maxC} devices (sign-up, identity, dataset of 5 records)`);
+  const allDevices = await seedDevices(api.ready.url, identityPoolId, maxC, runTag);
+
+  // The trivial route answers with as many bytes as the no-op sync does.
+  const apiTarget = targetOf(api.ready.url);
+  const probe = await RawHttpConnection.connect(apiTarget.host, apiTarget.port);
+  const probeResponse = await probe.request(listRequest(allDevices[0]!, apiTarget));
+  probe.close();
+  if (probeResponse.status !== 200)
+    throw new Error(
+      `no-op ListRecords probe failed: HTTP ${probeResponse.status} ${probeResponse.body.toString()}`,
+    );
+  const bodyBytes = probeResponse.body.length;
+  const trivial: Child = await startChild(new URL('./trivial-server.ts', import.meta.url), {
+    name: 'trivial-http',
+    env: { BENCH_BODY_BYTES: String(bodyBytes) },
+  });
+  cleanup.add('stop trivial server', () => trivial.stop());
+  const trivialTarget = targetOf(trivial.ready.url);
+
+  const baselines: Array<PgBaseline | HttpBaseline> = [];
+  const results: ResultRecord[] = [];
+  const runOptions = {
+    warmupMs: options.warmupS * 1000,
+    durationMs: options.durationS * 1000,
+    cores,
+  };
+  const timing = { duration_s: options.durationS, warmup_s: options.warmupS };
+  const apiParams = { api_workers: options.apiWorkers };
+
+  for (const C of options.concurrency) {
+    const devices: Device[] = allDevices.slice(0, C);
+    log(`C=${C}: baselines`);
+    const bPg = await pgBaseline(options, C);
+    baselines.push(bPg);
+
+    await refresh(devices);
+    const http = await runBHttp(trivialTarget, devices, {
+      ...runOptions,
+      server: trivial,
+      countQueries: false,
+    });
+    log(`  B_http C=${C}: ${http.throughput.toFixed(0)} req/s, p50 ${http.p50_ms} ms`);
+    const bHttp: HttpBaseline = {
+      id: 'B_http',
+      title: 'trivial node:http GET, same request bytes as S2, same answer size',
+      params: { C, body_bytes: bodyBytes, ...timing },
+      B_http: http.throughput,
+      throughput: http.throughput,
+      p50_ms: http.p50_ms,
+      p95_ms: http.p95_ms,
+      p99_ms: http.p99_ms,
+      max_ms: http.max_ms,
+      mean_ms: http.mean_ms,
+      errors: http.errors,
+      error_kinds: http.error_kinds,
+      cpu: http.cpu,
+      cpu_ms_per_op: cpuPerOp(http.cpu, http.throughput),
+      server_event_loop_utilization: http.server_event_loop_utilization,
+      sql: null,
+    };
+    baselines.push(bHttp);
+
+    const pgBaselines = { B_pg_tps: bPg.B_pg_tps, B_pg_lat_ms: bPg.B_pg_lat_ms };
+    for (const records of [1, 5] as const) {
+      if (!wants(options, records === 1 ? 'S1X1' : 'S1X5')) continue;
+      await refresh(devices);
+      const m: Measurement = await runS1(apiTarget, devices, records, {
+        ...runOptions,
+        server: api,
+        countQueries: options.countQueries,
+        profileFile: profileFile(`S1-C${C}-records${records}`),
+      });
+      log(
+        `  S1 C=${C} ×${records}: ${m.throughput.toFixed(0)} ops/s, p50 ${m.p50_ms} ms, ${m.errors} errors`,
+      );
+      const R1 = round(m.throughput / bPg.B_pg_tps, 3);
+      const L1 = round(m.p50_ms / bPg.B_pg_lat_ms, 3);
+      const params = { C, records, ...apiParams, ...timing };
+      results.push(
+        resultFrom(
+          {
+            id: 'S1',
+            title: `UpdateRecords throughput, ${records} record(s)/call`,
+            params,
+            records,
+          },
+          m,
+          pgBaselines,
+          { R1, L1 },
+          [check('R1', R1, '>=', 0.4, 0.6)],
+        ),
+        resultFrom(
+          {
+            id: 'S1b',
+            title: `UpdateRecords p50 latency, ${records} record(s)/call`,
+            params,
+            records,
+          },
+          m,
+          pgBaselines,
+          { L1 },
+          [check('L1', L1, '<=', 3, 2)],
+        ),
+      );
+    }
+
+    if (wants(options, 'S2')) {
+      await refresh(devices);
+      const m = await runS2(apiTarget, devices, {
+        ...runOptions,
+        server: api,
+        countQueries: options.countQueries,
+        profileFile: profileFile(`S2-C${C}`),
+      });
+      log(`  S2 C=${C}: ${m.throughput.toFixed(0)} ops/s, p50 ${m.p50_ms} ms, ${m.errors} errors`);
+      const R2 = round(m.throughput / bHttp.B_http, 3);
+      results.push(
+        resultFrom(
+          {
+            id: 'S2',
+            title: 'No-op sync: ListRecords at the current lastSyncCount',
+            params: { C, ...apiParams, ...timing },
+          },
+          m,
+          { B_http: bHttp.B_http },
+          { R2 },
+          [check('R2', R2, '>=', 0.2, 0.35)],
+        ),
+      );
+    }
+    await sleep(100);
+  }
+  return { baselines, results };
+}
+
 async function main(): Promise<number> {
   let options: BenchOptions;
   try {
@@ -197,7 +351,9 @@ async function main(): Promise<number> {
   try {
     fs.mkdirSync(options.outDir, { recursive: true });
     const cores = os.availableParallelism();
-    const maxC = Math.max(...options.concurrency);
+    // S1/S2 need pgbench (B_pg), B_http and the seeded devices; S6 and LOCAL do not.
+    const syncLoad = wantsSyncLoad(options);
+    const runTag = stamp.toLowerCase().replace(/[^a-z0-9]/g, '');
     if (!procAvailable()) log('no /proc: CPU split will not be reported');
     countPostgresDatabases([API_DB, PGBENCH_DB]);
 
@@ -226,16 +382,18 @@ async function main(): Promise<number> {
     cleanup.add(`drop ${PGBENCH_DB}`, () => dropDatabase(options.pgUrl, PGBENCH_DB));
     cleanup.add(`drop ${API_DB}`, () => dropDatabase(options.pgUrl, API_DB));
     cleanup.add('stop pgbench', async () => killPgbench());
-    await recreateDatabase(options.pgUrl, PGBENCH_DB);
     await recreateDatabase(options.pgUrl, API_DB);
-    log(
-      `pgbench schema: ${options.pgbenchIdentities} identities × ${options.pgbenchRecords} records`,
-    );
-    await initPgbenchSchema(
-      databaseUrl(options.pgUrl, PGBENCH_DB),
-      options.pgbenchIdentities,
-      options.pgbenchRecords,
-    );
+    if (syncLoad) {
+      await recreateDatabase(options.pgUrl, PGBENCH_DB);
+      log(
+        `pgbench schema: ${options.pgbenchIdentities} identities × ${options.pgbenchRecords} records`,
+      );
+      await initPgbenchSchema(
+        databaseUrl(options.pgUrl, PGBENCH_DB),
+        options.pgbenchIdentities,
+        options.pgbenchRecords,
+      );
+    }
 
     // The API under test: its real entry point (what `npm start` runs), in its own process.
     const profDir = path.join(options.outDir, `${stamp}-profiles`);
@@ -269,145 +427,61 @@ async function main(): Promise<number> {
       `API child pid ${api.pid}${options.apiWorkers > 1 ? ` (cluster primary, ${options.apiWorkers} workers)` : ''} at ${api.ready.url}, pool ${identityPoolId}`,
     );
 
-    log(`seeding ${maxC} devices (sign-up, identity, dataset of 5 records)`);
-    const allDevices = await seedDevices(
-      api.ready.url,
-      identityPoolId,
-      maxC,
-      stamp.toLowerCase().replace(/[^a-z0-9]/g, ''),
-    );
-
-    // The trivial route answers with as many bytes as the no-op sync does.
-    const apiTarget = targetOf(api.ready.url);
-    const probe = await RawHttpConnection.connect(apiTarget.host, apiTarget.port);
-    const probeResponse = await probe.request(listRequest(allDevices[0]!, apiTarget));
-    probe.close();
-    if (probeResponse.status !== 200)
-      throw new Error(
-        `no-op ListRecords probe failed: HTTP ${probeResponse.status} ${probeResponse.body.toString()}`,
-      );
-    const bodyBytes = probeResponse.body.length;
-    const trivial: Child = await startChild(new URL('./trivial-server.ts', import.meta.url), {
-      name: 'trivial-http',
-      env: { BENCH_BODY_BYTES: String(bodyBytes) },
-    });
-    cleanup.add('stop trivial server', () => trivial.stop());
-    const trivialTarget = targetOf(trivial.ready.url);
-
     const baselines: Array<PgBaseline | HttpBaseline> = [];
     const results: ResultRecord[] = [];
-    const runOptions = {
-      warmupMs: options.warmupS * 1000,
-      durationMs: options.durationS * 1000,
-      cores,
-    };
-    const timing = { duration_s: options.durationS, warmup_s: options.warmupS };
-    const apiParams = { api_workers: options.apiWorkers };
-
-    for (const C of options.concurrency) {
-      const devices: Device[] = allDevices.slice(0, C);
-      log(`C=${C}: baselines`);
-      const bPg = await pgBaseline(options, C);
-      baselines.push(bPg);
-
-      await refresh(devices);
-      const http = await runBHttp(trivialTarget, devices, {
-        ...runOptions,
-        server: trivial,
-        countQueries: false,
+    if (syncLoad) {
+      const load = await runSyncLoad({
+        options,
+        api,
+        identityPoolId,
+        runTag,
+        cleanup,
+        profileFile,
       });
-      log(`  B_http C=${C}: ${http.throughput.toFixed(0)} req/s, p50 ${http.p50_ms} ms`);
-      const bHttp: HttpBaseline = {
-        id: 'B_http',
-        title: 'trivial node:http GET, same request bytes as S2, same answer size',
-        params: { C, body_bytes: bodyBytes, ...timing },
-        B_http: http.throughput,
-        throughput: http.throughput,
-        p50_ms: http.p50_ms,
-        p95_ms: http.p95_ms,
-        p99_ms: http.p99_ms,
-        max_ms: http.max_ms,
-        mean_ms: http.mean_ms,
-        errors: http.errors,
-        error_kinds: http.error_kinds,
-        cpu: http.cpu,
-        cpu_ms_per_op: cpuPerOp(http.cpu, http.throughput),
-        server_event_loop_utilization: http.server_event_loop_utilization,
-        sql: null,
-      };
-      baselines.push(bHttp);
+      baselines.push(...load.baselines);
+      results.push(...load.results);
+    }
 
-      const pgBaselines = { B_pg_tps: bPg.B_pg_tps, B_pg_lat_ms: bPg.B_pg_lat_ms };
-      for (const records of [1, 5] as const) {
-        if (!wants(options, records === 1 ? 'S1X1' : 'S1X5')) continue;
-        await refresh(devices);
-        const m: Measurement = await runS1(apiTarget, devices, records, {
-          ...runOptions,
-          server: api,
-          countQueries: options.countQueries,
-          profileFile: profileFile(`S1-C${C}-records${records}`),
-        });
-        log(
-          `  S1 C=${C} ×${records}: ${m.throughput.toFixed(0)} ops/s, p50 ${m.p50_ms} ms, ${m.errors} errors`,
-        );
-        const R1 = round(m.throughput / bPg.B_pg_tps, 3);
-        const L1 = round(m.p50_ms / bPg.B_pg_lat_ms, 3);
-        const params = { C, records, ...apiParams, ...timing };
-        results.push(
-          resultFrom(
-            {
-              id: 'S1',
-              title: `UpdateRecords throughput, ${records} record(s)/call`,
-              params,
-              records,
-            },
-            m,
-            pgBaselines,
-            { R1, L1 },
-            [check('R1', R1, '>=', 0.4, 0.6)],
-          ),
-          resultFrom(
-            {
-              id: 'S1b',
-              title: `UpdateRecords p50 latency, ${records} record(s)/call`,
-              params,
-              records,
-            },
-            m,
-            pgBaselines,
-            { L1 },
-            [check('L1', L1, '<=', 3, 2)],
-          ),
-        );
-      }
+    // S6: cold sync by a new device, through the client SDK.
+    let coldSync: ColdSyncResult[] | undefined;
+    if (wants(options, 'S6A') || wants(options, 'S6B')) {
+      log(
+        `S6: seeding one identity with ${COLD_DATASETS} datasets of ${COLD_RECORDS} × ${COLD_VALUE_BYTES} B`,
+      );
+      const seeded = performance.now();
+      const setup = await seedColdIdentity(api.ready.url, identityPoolId, runTag);
+      log(`  seeded in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
+      coldSync = await runColdSync(setup, {
+        api,
+        apiDatabaseUrl: databaseUrl(options.pgUrl, API_DB),
+        a: wants(options, 'S6A'),
+        b: wants(options, 'S6B'),
+        runsA: options.quick ? 10 : 30,
+        warmupA: options.quick ? 2 : 3,
+        runsB: options.quick ? 2 : 5,
+        warmupB: 1,
+        cores,
+        profileDir: options.cpuProf ? profDir : undefined,
+        log,
+      });
+    }
 
-      if (wants(options, 'S2')) {
-        await refresh(devices);
-        const m = await runS2(apiTarget, devices, {
-          ...runOptions,
-          server: api,
-          countQueries: options.countQueries,
-          profileFile: profileFile(`S2-C${C}`),
-        });
-        log(
-          `  S2 C=${C}: ${m.throughput.toFixed(0)} ops/s, p50 ${m.p50_ms} ms, ${m.errors} errors`,
-        );
-        const R2 = round(m.throughput / bHttp.B_http, 3);
-        results.push(
-          resultFrom(
-            {
-              id: 'S2',
-              title: 'No-op sync: ListRecords at the current lastSyncCount',
-              params: { C, ...apiParams, ...timing },
-            },
-            m,
-            { B_http: bHttp.B_http },
-            { R2 },
-            [check('R2', R2, '>=', 0.2, 0.35)],
-          ),
-        );
-      }
-      await sleep(100);
+    // LOCAL: the SDK's local stores, no network.
+    let localStore: LocalStoreResult[] | undefined;
+    if (wants(options, 'LOCAL')) {
+      log('LOCAL: SDK put/get/getAll on the memory, IndexedDB and file stores');
+      const email = `bench-${runTag}-local@bench.test`;
+      await signUp(api.ready.url, email);
+      localStore = await runLocalStores({
+        url: api.ready.url,
+        identityPoolId,
+        email,
+        secondsPerOp: options.quick ? 0.25 : 1,
+        scratchDir: path.join(options.outDir, `${stamp}-local-store`),
+        apiPid: api.pid,
+        profileDir: options.cpuProf ? profDir : undefined,
+        log,
+      });
     }
 
     const report: BenchReport = {
@@ -426,6 +500,8 @@ async function main(): Promise<number> {
       environment,
       baselines,
       results,
+      ...(coldSync ? { cold_sync: coldSync } : {}),
+      ...(localStore ? { local_store: localStore } : {}),
     };
     const summary = markdown(report);
     const jsonFile = path.join(options.outDir, `${stamp}.json`);

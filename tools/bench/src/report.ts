@@ -127,6 +127,79 @@ export function resultFrom(
   };
 }
 
+/** S6 (cold sync by a new device), one per variant: S6a one dataset, S6b 20 datasets. */
+export interface ColdSyncResult {
+  id: 'S6a' | 'S6b';
+  title: string;
+  params: {
+    datasets: number;
+    records_per_dataset: number;
+    value_bytes: number;
+    /** UTF-8 bytes of keys and values of one dataset. */
+    dataset_bytes: number;
+    /** Bytes of the API's ListRecords answer for one dataset (the trivial route sends as many). */
+    response_bytes: number;
+    store: string;
+    runs: number;
+    warmup_runs: number;
+  };
+  /** Time from opening the dataset(s) to a complete local copy (synchronize() resolved). */
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  mean_ms: number;
+  /** Sign-in of the new device (not in the times above). */
+  sign_in_p50_ms: number;
+  errors: number;
+  error_kinds: Record<string, number>;
+  baseline: {
+    /** The same rows through node `pg`. */
+    pg_select_p50_ms: number;
+    /** One answer of response_bytes from the trivial node:http route, fetched and parsed. */
+    http_p50_ms: number;
+    /** p50 of (SELECT + HTTP) per run. */
+    B_cold_p50_ms: number;
+    /** Datasets synced (S6b is compared with 20 × B_cold). */
+    multiplier: number;
+    B_ms: number;
+  };
+  /** Diagnostic: the same ListRecords request(s), fetched and parsed without the SDK. */
+  list_http_p50_ms: number;
+  ratios: { R6: number };
+  checks: Check[];
+  pass: boolean;
+  goal_met: boolean;
+  /** CPU per sync over the measured runs: this process (the SDK), the API, PostgreSQL. */
+  cpu_ms_per_sync: {
+    sdk: number;
+    api: number;
+    postgres: number;
+    other: number;
+    total: number;
+  } | null;
+  /** Cores used by processes outside the bench over the timed block (noise). */
+  other_cores: number | null;
+}
+
+/** LOCAL: the SDK's local read/write rates on one store (absolute; no external baseline). */
+export interface LocalStoreResult {
+  id: 'LOCAL';
+  store: 'memory' | 'indexeddb' | 'file' | 'file-nosync';
+  label: string;
+  params: { records: number; value_bytes: number; seconds_per_op: number };
+  /** `dataset.put`, each awaited, one at a time. */
+  put_ops_s: number;
+  put_p50_ms: number;
+  put_p99_ms: number;
+  get_ops_s: number;
+  get_all_ops_s: number;
+  /** A new client on the same store, opening the dataset (median of 3). */
+  open_ms: number;
+  /** Cores used by processes outside the bench meanwhile (noise). */
+  other_cores: number | null;
+}
+
 export interface Environment {
   timestamp: string;
   nproc: number;
@@ -158,6 +231,10 @@ export interface BenchReport {
   environment: Environment;
   baselines: Array<PgBaseline | HttpBaseline>;
   results: ResultRecord[];
+  /** S6 (absent when not run). */
+  cold_sync?: ColdSyncResult[];
+  /** LOCAL (absent when not run). */
+  local_store?: LocalStoreResult[];
 }
 
 const f = (value: number | undefined, digits = 2): string =>
@@ -178,23 +255,38 @@ export function markdown(report: BenchReport): string {
       `(fsync=${pg.fsync}, synchronous_commit=${pg.synchronous_commit}, shared_buffers=${pg.shared_buffers}); ` +
       `git ${env.git.sha.slice(0, 12)}${env.git.dirty ? ' (dirty)' : ''}`,
   );
+  const load = report.baselines.length > 0 || report.results.length > 0;
   lines.push(
-    `Measurement ${report.settings.duration_s} s after ${report.settings.warmup_s} s warm-up per scenario; ` +
-      `pgbench ${report.settings.pgbench_runs} × ${report.settings.pgbench_seconds} s (median); ` +
+    (load
+      ? `Measurement ${report.settings.duration_s} s after ${report.settings.warmup_s} s warm-up per scenario; ` +
+        `pgbench ${report.settings.pgbench_runs} × ${report.settings.pgbench_seconds} s (median); `
+      : '') +
       `API ${env.api.API_WORKERS > 1 ? `${env.api.API_WORKERS} worker processes (cluster; CPU and SQL summed over them, event loop = their mean)` : '1 process'}, pool max ${env.api.DATABASE_POOL_MAX} per process, session cache ${env.api.SESSION_CACHE_TTL_MS} ms; load average at start ${env.loadavg_at_start.map((v) => v.toFixed(2)).join(' ')}`,
   );
   const others = [
     ...report.results.map((r) => r.cpu?.other_cores ?? 0),
     ...report.baselines.map((b) => (b.id === 'B_http' ? (b.cpu?.other_cores ?? 0) : 0)),
+    ...(report.cold_sync ?? []).map((r) => r.other_cores ?? 0),
+    ...(report.local_store ?? []).map((r) => r.other_cores ?? 0),
   ];
   const worst = Math.max(0, ...others);
   if (worst > 0.25) {
     lines.push('');
     lines.push(
       `> **Warning:** processes outside the bench used up to ${worst.toFixed(2)} of ${env.nproc} cores during the measurements ` +
-        '(see "other" below); absolute numbers are depressed and ratios noisier than usual. Re-run on a quiet machine.',
+        '(see "other" in the CPU tables); absolute numbers are depressed and ratios noisier than usual. Re-run on a quiet machine.',
     );
   }
+  if (load) syncLoadSections(report, lines);
+  if (report.cold_sync?.length) coldSyncSection(report.cold_sync, lines);
+  if (report.local_store?.length) localStoreSection(report.local_store, lines);
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** Baselines, S1/S2 and their CPU split. */
+function syncLoadSections(report: BenchReport, lines: string[]): void {
+  const env = report.environment;
   lines.push('');
   lines.push('## Baselines (same run, immediately before the scenarios)');
   lines.push('');
@@ -266,6 +358,74 @@ export function markdown(report: BenchReport): string {
       );
     }
   }
+}
+
+function coldSyncSection(results: ColdSyncResult[], lines: string[]): void {
   lines.push('');
-  return lines.join('\n');
+  lines.push('## Cold sync (S6): a new device pulls its data through the SDK');
+  lines.push('');
+  lines.push(
+    '| ID | datasets | runs | p50 ms | p95 ms | max ms | baseline ms | ratio | threshold (goal) | verdict |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---|---|---|');
+  for (const r of results) {
+    const checks = r.checks
+      .map(
+        (c) =>
+          `${c.metric} = ${f(c.value, c.metric === 'R6' ? 3 : 1)} ${c.op} ${c.pass_at} (${c.goal})`,
+      )
+      .join('; ');
+    lines.push(
+      `| ${r.id} | ${r.params.datasets} | ${r.params.runs} | ${f(r.p50_ms, 1)} | ${f(r.p95_ms, 1)} | ${f(r.max_ms, 1)} | ` +
+        `${f(r.baseline.B_ms, 2)}${r.baseline.multiplier > 1 ? ` (${r.baseline.multiplier} × ${f(r.baseline.B_cold_p50_ms, 2)})` : ''} | ` +
+        `R6 = ${f(r.ratios.R6, 3)} | ${checks} | ${verdict(r)} |`,
+    );
+  }
+  lines.push('');
+  const first = results[0]!;
+  lines.push(
+    `Each run: a new client (memory store, already signed in) opens the dataset(s) and synchronizes until ` +
+      `${first.params.records_per_dataset} records × ${first.params.value_bytes} B per dataset are local ` +
+      `(S6b: \`remoteDatasets()\`, open each, \`synchronizeAll()\`). Baseline B_cold = p50 of (the same rows ` +
+      `\`SELECT\`ed through node \`pg\` + one ${n0(first.params.response_bytes)} B answer from a trivial node:http route, ` +
+      `fetched and parsed); R6 = SDK p50 ÷ (datasets × B_cold).`,
+  );
+  lines.push('');
+  lines.push(
+    '| ID | SDK p50 ms | same ListRecords without the SDK, p50 ms | SELECT p50 ms | HTTP p50 ms | sign-in p50 ms (not timed) | CPU ms/sync: SDK · API · Postgres · machine |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|---|');
+  for (const r of results) {
+    const c = r.cpu_ms_per_sync;
+    lines.push(
+      `| ${r.id} | ${f(r.p50_ms, 1)} | ${f(r.list_http_p50_ms, 1)} | ${f(r.baseline.pg_select_p50_ms, 2)} | ${f(r.baseline.http_p50_ms, 2)} | ` +
+        `${f(r.sign_in_p50_ms, 1)} | ${c ? `${f(c.sdk, 1)} · ${f(c.api, 1)} · ${f(c.postgres, 1)} · ${f(c.total, 1)}` : '–'} |`,
+    );
+  }
+  for (const r of results.filter((x) => x.errors > 0))
+    lines.push(`Errors in ${r.id}: ${JSON.stringify(r.error_kinds)}`);
+}
+
+function localStoreSection(results: LocalStoreResult[], lines: string[]): void {
+  const first = results[0]!;
+  lines.push('');
+  lines.push(
+    `## SDK local reads and writes (LOCAL): a dataset of ${n0(first.params.records)} records × ${first.params.value_bytes} B, no network`,
+  );
+  lines.push('');
+  lines.push(
+    '| store | put ops/s (each awaited) | put p50 / p99 ms | get ops/s | getAll ops/s | open dataset on a new client, ms |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    lines.push(
+      `| ${r.label} | ${n0(r.put_ops_s)} | ${f(r.put_p50_ms, 3)} / ${f(r.put_p99_ms, 3)} | ${n0(r.get_ops_s)} | ${n0(r.get_all_ops_s)} | ${f(r.open_ms, 1)} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    `Absolute numbers, ${first.params.seconds_per_op} s per operation: there is no external baseline. ` +
+      "`put` overwrites the existing keys in turn. `get`/`getAll` read the dataset's in-memory copy, so they do not depend on the store. " +
+      "IndexedDB here is fake-indexeddb (pure JavaScript in Node), not a browser's.",
+  );
 }

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (Node-side consumers typecheck this source too; the browser types it uses come from lib.dom.)
 /**
  * IndexedDB store for browsers and service workers. All tabs of a profile (and its service
  * worker) share one database, so they are one device: what one tab writes, the others read.
@@ -31,8 +33,10 @@ interface StoredMeta extends DatasetMeta {
 export interface IndexedDbStoreOptions {
   /** Database name (default `tandem`). One per app, or per test. */
   name?: string;
-  /** The IndexedDB factory (default `globalThis.indexedDB`); Node tests pass fake-indexeddb. */
+  /** The IndexedDB factory (default `globalThis.indexedDB`); Node tests pass fake-indexeddb's. */
   indexedDB?: IDBFactory;
+  /** Its key-range class (default `globalThis.IDBKeyRange`); pass fake-indexeddb's with its factory. */
+  IDBKeyRange?: typeof IDBKeyRange;
 }
 
 const promised = <T>(request: IDBRequest<T>) =>
@@ -48,18 +52,23 @@ const done = (tx: IDBTransaction) =>
     tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
   });
 
-/** Key range of one dataset's records: [ns, ds, ''] up to [ns, ds, []] (arrays sort after strings). */
-const datasetRange = (ns: string, ds: string) => IDBKeyRange.bound([ns, ds, ''], [ns, ds, []]);
-
 const strip = ({ ns: _ns, ds: _ds, ...record }: StoredRecord): LocalRecord => record;
 const stripMeta = ({ ns: _ns, ...meta }: StoredMeta): DatasetMeta => meta;
 
 class IndexedDbStore implements LocalStore {
   readonly kind = 'indexeddb';
 
-  constructor(private readonly db: IDBDatabase) {
+  constructor(
+    private readonly db: IDBDatabase,
+    private readonly keyRange: typeof IDBKeyRange,
+  ) {
     // Another tab upgrading the schema: let it, and fail this one's next call loudly.
     db.onversionchange = () => db.close();
+  }
+
+  /** Keys [ns, ds, ''] up to [ns, ds, []]: one dataset's records (arrays sort after strings). */
+  private datasetRange(ns: string, ds: string) {
+    return this.keyRange.bound([ns, ds, ''], [ns, ds, []]);
   }
 
   async getItem(key: string) {
@@ -79,7 +88,7 @@ class IndexedDbStore implements LocalStore {
 
   async listDatasets(namespace: string) {
     const tx = this.db.transaction(DATASETS, 'readonly');
-    const range = IDBKeyRange.bound([namespace, ''], [namespace, []]);
+    const range = this.keyRange.bound([namespace, ''], [namespace, []]);
     const rows = (await promised(tx.objectStore(DATASETS).getAll(range))) as StoredMeta[];
     return rows.map(stripMeta);
   }
@@ -107,7 +116,7 @@ class IndexedDbStore implements LocalStore {
       const records = tx.objectStore(RECORDS);
       if (writes?.meta === null) {
         metas.delete([namespace, dataset]);
-        records.delete(datasetRange(namespace, dataset));
+        records.delete(this.datasetRange(namespace, dataset));
       } else if (writes) {
         if (writes.meta) metas.put({ ...writes.meta, ns: namespace } satisfies StoredMeta);
         for (const key of writes.delete ?? []) records.delete([namespace, dataset, key]);
@@ -126,8 +135,8 @@ class IndexedDbStore implements LocalStore {
 
   async dropNamespace(namespace: string) {
     const tx = this.db.transaction([DATASETS, RECORDS], 'readwrite');
-    tx.objectStore(DATASETS).delete(IDBKeyRange.bound([namespace, ''], [namespace, []]));
-    tx.objectStore(RECORDS).delete(IDBKeyRange.bound([namespace, '', ''], [namespace, [], []]));
+    tx.objectStore(DATASETS).delete(this.keyRange.bound([namespace, ''], [namespace, []]));
+    tx.objectStore(RECORDS).delete(this.keyRange.bound([namespace, '', ''], [namespace, [], []]));
     await done(tx);
   }
 
@@ -147,7 +156,7 @@ class IndexedDbStore implements LocalStore {
         StoredMeta | undefined
       >,
       keys === 'all'
-        ? (promised(recordStore.getAll(datasetRange(namespace, dataset))) as Promise<
+        ? (promised(recordStore.getAll(this.datasetRange(namespace, dataset))) as Promise<
             StoredRecord[]
           >)
         : Promise.all(
@@ -176,5 +185,6 @@ export async function indexedDbStore(options: IndexedDbStoreOptions = {}): Promi
     db.createObjectStore(DATASETS, { keyPath: ['ns', 'name'] });
     db.createObjectStore(ITEMS, { keyPath: 'key' });
   };
-  return new IndexedDbStore(await promised(request));
+  const keyRange = options.IDBKeyRange ?? globalThis.IDBKeyRange;
+  return new IndexedDbStore(await promised(request), keyRange);
 }

@@ -1,0 +1,166 @@
+/**
+ * Chromium (Debian's, never a downloaded one) and the demo's UI as a user drives it. A "device"
+ * is a browser context: its own IndexedDB, its own session, its own network switch.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from 'playwright-core';
+import { expect } from 'vitest';
+
+const screenshots = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
+
+export const PASSWORD = 'correct-horse-battery';
+
+let accounts = 0;
+export const uniqueEmail = () => `user${Date.now().toString(36)}${++accounts}@example.com`;
+
+/** How long the UI may take to show something that crosses the network (live pokes included). */
+const TIMEOUT = 15_000;
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+export async function clearScreenshots() {
+  await rm(screenshots, { recursive: true, force: true });
+  await mkdir(screenshots, { recursive: true });
+}
+
+/**
+ * Saves `test-output/screenshots/<name>.png`: the whole page, or only the viewport (a modal
+ * dialog's backdrop covers the viewport, not the page below it).
+ */
+export async function screenshot(page: Page, name: string, options = { fullPage: true }) {
+  await page.screenshot({ path: path.join(screenshots, `${name}.png`), ...options });
+}
+
+export interface Device {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught exceptions in any of its pages: a test fails if there are any. */
+  errors: string[];
+}
+
+export const DESKTOP = { width: 1100, height: 760 };
+export const PHONE = { width: 390, height: 844 };
+
+/** A new device on the demo: it starts as a guest by itself. */
+export async function openDevice(baseUrl: string, browser: Browser, viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport, baseURL: baseUrl });
+  const device: Device = { context, page: await context.newPage(), errors: [] };
+  await open(device, device.page);
+  await waitForText(device.page.getByTestId('who'), 'Guest');
+  return device;
+}
+
+/** Another tab of the same device (same IndexedDB, same session). */
+export async function openTab(device: Device): Promise<Page> {
+  const page = await device.context.newPage();
+  await open(device, page);
+  return page;
+}
+
+async function open(device: Device, page: Page) {
+  page.on('pageerror', (error) => device.errors.push(error.message));
+  await page.goto('/');
+  await page.getByTestId('notes').getByRole('button', { name: 'Add note' }).waitFor();
+}
+
+export async function waitForText(locator: Locator, text: string) {
+  await expect.poll(() => locator.textContent(), { timeout: TIMEOUT }).toBe(text);
+}
+
+// ——— account ———
+
+async function authenticate(page: Page, mode: 'Create account' | 'Sign in', email: string) {
+  const account = page.getByTestId('account');
+  await account.getByRole('button', { name: mode, exact: true }).first().click();
+  await account.getByLabel('Email').fill(email);
+  await account.getByLabel('Password').fill(PASSWORD);
+  await account.locator('form').getByRole('button', { name: mode }).click();
+  await waitForText(page.getByTestId('who'), email);
+}
+
+export const signUp = (page: Page, email: string) => authenticate(page, 'Create account', email);
+export const signIn = (page: Page, email: string) => authenticate(page, 'Sign in', email);
+
+// ——— notes and settings ———
+
+/** The note whose text is exactly `text`. */
+export const note = (page: Page, text: string) =>
+  page
+    .getByTestId('note')
+    .filter({ has: page.getByTestId('note-text').getByText(text, { exact: true }) });
+
+export async function addNote(page: Page, text: string) {
+  await page.getByTestId('new-note').fill(text);
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await note(page, text).waitFor();
+}
+
+export async function editNote(page: Page, from: string, to: string) {
+  await note(page, from)
+    .getByRole('button', { name: /^Edit note/ })
+    .click();
+  await page.getByTestId('edit-note').fill(to);
+  await page.getByTestId('notes').getByRole('button', { name: 'Save' }).click();
+  await note(page, to).waitFor();
+}
+
+export async function setTheme(page: Page, theme: 'System' | 'Light' | 'Dark') {
+  await page.getByTestId('settings').getByRole('radio', { name: theme }).check();
+}
+
+/** The theme the page shows (`data-theme` on <html>). */
+export const shownTheme = (page: Page) =>
+  page.evaluate(() => document.documentElement.dataset.theme ?? '');
+
+export async function setDisplayName(page: Page, name: string) {
+  await page.getByTestId('display-name').fill(name);
+  await page.getByTestId('settings').getByRole('button', { name: 'Save' }).click();
+}
+
+// ——— sync state, as the UI shows it ———
+
+export interface ShownSyncState {
+  status: string;
+  pending: number;
+  syncCount: number;
+}
+
+/** The dataset's `state` as rendered by its SyncStatus (data attributes). */
+export async function syncState(page: Page, dataset: string): Promise<ShownSyncState> {
+  const status = page.getByTestId(`sync-${dataset}`);
+  const [state, pending, syncCount] = await Promise.all([
+    status.getAttribute('data-status'),
+    status.getAttribute('data-pending'),
+    status.getAttribute('data-sync-count'),
+  ]);
+  return { status: state ?? '', pending: Number(pending), syncCount: Number(syncCount) };
+}
+
+export async function waitForSyncState(page: Page, dataset: string, want: Partial<ShownSyncState>) {
+  await expect.poll(() => syncState(page, dataset), { timeout: TIMEOUT }).toMatchObject(want);
+}
+
+/** Every local change of `dataset` is on the server. */
+export const waitForSynced = (page: Page, dataset: string) =>
+  waitForSyncState(page, dataset, { status: 'idle', pending: 0 });

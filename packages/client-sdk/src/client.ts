@@ -343,9 +343,7 @@ export class TandemClient {
     for (const controller of this.activeSyncs) controller.abort();
     this.stopLive();
     for (const item of this.scheduled.values()) if (item.timer) clearTimeout(item.timer);
-    await Promise.all(
-      [...this.scheduled.values()].map((item) => item.running),
-    );
+    await Promise.all([...this.scheduled.values()].map((item) => item.running));
     for (const undo of this.detach) undo();
     this.coordination.close();
     for (const dataset of this.datasets.values()) dataset.closeEvents();
@@ -370,7 +368,10 @@ export class TandemClient {
   private slot(name: string): Scheduled {
     let item = this.scheduled.get(name);
     if (!item) {
-      this.scheduled.set(name, (item = { timer: null, running: null, again: false, failures: 0, retryDelayMs: null }));
+      this.scheduled.set(
+        name,
+        (item = { timer: null, running: null, again: false, failures: 0, retryDelayMs: null }),
+      );
     }
     return item;
   }

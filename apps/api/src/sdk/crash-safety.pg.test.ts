@@ -50,6 +50,8 @@ async function crashingDevice(kind: StoreKind, email: string) {
     network,
     /** Abandons the client (no close: a killed process closes nothing) and starts a new one. */
     async restart() {
+      // Release the file handles, as the OS does for a killed process; nothing else runs.
+      if (store.kind !== 'memory') await store.close();
       const again = newNetwork();
       const next = await createDevice({
         url: h.url,

@@ -126,7 +126,8 @@ export async function editNote(page: Page, from: string, to: string) {
 }
 
 export async function setTheme(page: Page, theme: 'System' | 'Light' | 'Dark') {
-  await page.getByTestId('settings').getByRole('radio', { name: theme }).check();
+  // The radio itself is visually hidden inside its label (a segmented control): click the label.
+  await page.getByTestId('settings').locator('label').filter({ hasText: theme }).click();
 }
 
 /** The theme the page shows (`data-theme` on <html>). */

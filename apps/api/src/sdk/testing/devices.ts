@@ -40,6 +40,8 @@ export interface NetworkState {
   /** Records the server returned from UpdateRecords (its acknowledgements), by dataset. */
   acks: Array<SyncRecord & { datasetName: string }>;
   updateCalls: number;
+  /** Runs while an UpdateRecords request is on the wire (after the server answered). */
+  duringUpdate: (() => Promise<void>) | null;
 }
 
 export const newNetwork = (): NetworkState => ({
@@ -48,6 +50,7 @@ export const newNetwork = (): NetworkState => ({
   nextUpdateFault: null,
   acks: [],
   updateCalls: 0,
+  duringUpdate: null,
 });
 
 const requestUrl = (input: string | URL | Request) =>
@@ -76,6 +79,9 @@ export function faultyFetch(network: NetworkState) {
         for (const record of body.result.data.records)
           network.acks.push({ ...record, datasetName });
       }
+      const during = network.duringUpdate;
+      network.duringUpdate = null;
+      await during?.();
       if (network.nextUpdateFault === 'dieAfterCommit') {
         network.nextUpdateFault = null;
         network.dead = true;

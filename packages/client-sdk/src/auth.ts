@@ -30,6 +30,7 @@ export async function authRequest(
   path: string,
   body: unknown,
   bearer: string | null,
+  origin?: string,
 ): Promise<Session> {
   let response: Response;
   try {
@@ -38,6 +39,8 @@ export async function authRequest(
       headers: {
         'content-type': 'application/json',
         ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        // Browsers send Origin themselves (and forbid setting it); other clients must.
+        ...(origin ? { origin } : {}),
       },
       body: JSON.stringify(body),
     });

@@ -11,7 +11,7 @@ import { Dataset, type DatasetHost } from './dataset.js';
 import { Emitter } from './emitter.js';
 import { TandemSyncError, toSyncError } from './errors.js';
 import { memoryStore } from './store/memory.js';
-import type { DatasetMeta, LocalStore } from './store/types.js';
+import { newDatasetMeta, type DatasetMeta, type LocalStore } from './store/types.js';
 import { runSync, type SyncCallbacks, type SyncResult } from './sync-engine.js';
 import { createTransport, type FetchLike, type Transport } from './transport.js';
 
@@ -34,6 +34,11 @@ export interface TandemClientOptions {
   isOnline?: () => boolean;
   /** Clock (ms since epoch). */
   now?: () => number;
+  /**
+   * Outside browsers: the Origin sent with sign-in requests. A server in production mode only
+   * accepts sign-ins from its trusted origins (TRUSTED_ORIGINS / PUBLIC_URL).
+   */
+  origin?: string;
 }
 
 export interface ClientEvents extends Record<string, unknown> {
@@ -164,7 +169,14 @@ export class TandemClient {
   /** Starts a guest session (if none is active) and resolves its identity. */
   async signInAsGuest(): Promise<Session> {
     if (this.session) return this.session;
-    const session = await authRequest(this.fetch, this.options.url, 'sign-in/anonymous', {}, null);
+    const session = await authRequest(
+      this.fetch,
+      this.options.url,
+      'sign-in/anonymous',
+      {},
+      null,
+      this.options.origin,
+    );
     return this.adopt({ ...session, isGuest: true });
   }
 
@@ -177,6 +189,7 @@ export class TandemClient {
       'sign-up/email',
       { email: input.email, password: input.password, name: input.name ?? input.email },
       this.guestToken(),
+      this.options.origin,
     );
     return this.adopt(session);
   }
@@ -190,6 +203,7 @@ export class TandemClient {
       'sign-in/email',
       input,
       this.guestToken(),
+      this.options.origin,
     );
     return this.adopt(session);
   }
@@ -238,7 +252,9 @@ export class TandemClient {
     this.events.emit('session', session);
     await this.resolveIdentity();
     if (previousIdentity && previousIdentity !== this.currentIdentityId && wasGuest) {
-      // The guest's data now lives on the server under the account; forget the guest copy.
+      // The guest's data now lives on the server under the account; forget the guest copy,
+      // except changes the flush could not push (a declined conflict, say).
+      await this.carryOverPending(previousIdentity);
       await this.store.dropNamespace(previousIdentity);
     }
     for (const dataset of this.datasets.values()) {
@@ -247,6 +263,32 @@ export class TandemClient {
     }
     this.startLive();
     return session;
+  }
+
+  /**
+   * A guest's unpushed changes, moved to where the server merged the guest's dataset
+   * (`<name>.<guestIdentityId>`) as pending changes, so they sync there instead of vanishing.
+   * They are based on nothing (sync count 0): a key the merge also brought is a conflict.
+   */
+  private async carryOverPending(guestIdentityId: string) {
+    const target = this.namespace();
+    for (const meta of await this.store.listDatasets(guestIdentityId)) {
+      const { records } = await this.store.read(guestIdentityId, meta.name, 'all');
+      const pending = [...records.values()].filter((record) => record.modified);
+      if (pending.length === 0) continue;
+      const name = `${meta.name}.${guestIdentityId}`;
+      await this.store.transact(target, name, [], (view) => {
+        let clock = view.meta?.localClock ?? 0;
+        const put = pending.map((record) => ({
+          ...record,
+          syncCount: 0,
+          pushed: null,
+          localVersion: (clock += 1),
+        }));
+        const base = view.meta ?? { ...newDatasetMeta(name) };
+        return { result: undefined, writes: { meta: { ...base, localClock: clock }, put } };
+      });
+    }
   }
 
   private async resolveIdentity() {
@@ -485,7 +527,7 @@ export class TandemClient {
         }),
       );
       item.failures = 0;
-      await dataset?.refresh([], 'remote');
+      await dataset?.refreshState();
       dataset?.setState({ status: 'idle', error: null, pending: result.pending });
       if (result.pending > 0) this.scheduleSync(name, 0);
       callbacks?.onSuccess?.(result);

@@ -56,6 +56,19 @@ const recordBytes = (record: LocalRecord) =>
  */
 export class Dataset {
   private records = new Map<string, LocalRecord>();
+  /** Kept up to date as records change, so a write never rescans the dataset. */
+  private totals = { live: 0, bytes: 0, pending: 0 };
+  /**
+   * Everything that reads the store and then updates the in-memory copy runs in turn, so a
+   * slow read can never land after (and undo) a newer write.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
   private readonly events = new Emitter<DatasetEvents>();
   private currentState: SyncState = {
     status: 'idle',
@@ -94,16 +107,12 @@ export class Dataset {
 
   /** Number of live records. */
   get size(): number {
-    let count = 0;
-    for (const record of this.records.values()) if (record.value !== null) count += 1;
-    return count;
+    return this.totals.live;
   }
 
   /** UTF-8 bytes of keys and values, as the server counts them against its 1 MB limit. */
   get dataStorage(): number {
-    let bytes = 0;
-    for (const record of this.records.values()) bytes += recordBytes(record);
-    return bytes;
+    return this.totals.bytes;
   }
 
   /** True while `key` has a local change the server has not acknowledged. */
@@ -136,7 +145,11 @@ export class Dataset {
    * Deletes the dataset here at once and on the server at the next sync. Writes made after this
    * start a new dataset of the same name.
    */
-  async delete(): Promise<void> {
+  delete(): Promise<void> {
+    return this.serial(() => this.deleteNow());
+  }
+
+  private async deleteNow(): Promise<void> {
     const store = this.host.store();
     const keys = [...this.records.keys()];
     await store.transact(this.host.namespace(), this.name, 'all', (view) => ({
@@ -146,7 +159,8 @@ export class Dataset {
         delete: [...view.records.keys()],
       },
     }));
-    this.records.clear();
+    this.replaceAll(new Map());
+    this.setState({ pending: 0 });
     this.emitChange(keys, 'local');
     this.host.localWrite(this, keys);
   }
@@ -160,7 +174,11 @@ export class Dataset {
     return this.host.synchronize(this, callbacks ?? this.callbacks);
   }
 
-  private async write(entries: Array<[string, string | null]>) {
+  private write(entries: Array<[string, string | null]>): Promise<void> {
+    return this.serial(() => this.writeNow(entries));
+  }
+
+  private async writeNow(entries: Array<[string, string | null]>) {
     const now = this.host.now();
     for (const [key, value] of entries) {
       const keyCheck = recordKeySchema.safeParse(key);
@@ -204,7 +222,7 @@ export class Dataset {
       },
     );
     if (written.length === 0) return;
-    for (const record of written) this.records.set(record.key, record);
+    for (const record of written) this.setRecord(record.key, record);
     const keys = written.map((record) => record.key);
     this.setState({ pending: this.countPending() });
     this.emitChange(keys, 'local');
@@ -241,9 +259,27 @@ export class Dataset {
   }
 
   private countPending() {
-    let count = 0;
-    for (const record of this.records.values()) if (record.modified) count += 1;
-    return count;
+    return this.totals.pending;
+  }
+
+  private account(record: LocalRecord | undefined, sign: 1 | -1) {
+    if (!record) return;
+    if (record.value !== null) this.totals.live += sign;
+    this.totals.bytes += sign * recordBytes(record);
+    if (record.modified) this.totals.pending += sign;
+  }
+
+  private setRecord(key: string, record: LocalRecord | undefined) {
+    this.account(this.records.get(key), -1);
+    this.account(record, 1);
+    if (record) this.records.set(key, record);
+    else this.records.delete(key);
+  }
+
+  private replaceAll(records: Map<string, LocalRecord>) {
+    this.records = records;
+    this.totals = { live: 0, bytes: 0, pending: 0 };
+    for (const record of records.values()) this.account(record, 1);
   }
 
   private emitChange(keys: string[], origin: DatasetChange['origin']) {
@@ -251,10 +287,14 @@ export class Dataset {
   }
 
   /** @internal Reloads the whole dataset from the store (on open, identity switch). */
-  async load(): Promise<void> {
+  load(): Promise<void> {
+    return this.serial(() => this.loadNow());
+  }
+
+  private async loadNow(): Promise<void> {
     const view = await this.host.store().read(this.host.namespace(), this.name, 'all');
     const before = new Set(this.records.keys());
-    this.records = new Map(view.records);
+    this.replaceAll(new Map(view.records));
     for (const key of this.records.keys()) before.add(key);
     this.setState({
       pending: this.countPending(),
@@ -264,14 +304,29 @@ export class Dataset {
     this.emitChange([...before], 'remote');
   }
 
-  /** @internal Re-reads `keys` after a sync or another tab changed them. */
-  async refresh(keys: string[], origin: DatasetChange['origin']): Promise<void> {
-    if (keys.length === 0) return this.load();
+  /** @internal Re-reads the dataset's sync metadata (after a sync), without touching records. */
+  refreshState(): Promise<void> {
+    return this.serial(() => this.refreshStateNow());
+  }
+
+  private async refreshStateNow(): Promise<void> {
+    const { meta } = await this.host.store().read(this.host.namespace(), this.name, []);
+    this.setState({
+      lastSyncedAt: meta?.lastSyncedAt ?? this.currentState.lastSyncedAt,
+      syncCount: meta?.lastSyncCount ?? this.currentState.syncCount,
+    });
+  }
+
+  /** @internal Re-reads `keys` after a sync or another tab changed them (none: everything). */
+  refresh(keys: string[], origin: DatasetChange['origin']): Promise<void> {
+    return this.serial(() => (keys.length === 0 ? this.loadNow() : this.refreshNow(keys, origin)));
+  }
+
+  private async refreshNow(keys: string[], origin: DatasetChange['origin']): Promise<void> {
     const view = await this.host.store().read(this.host.namespace(), this.name, keys);
     for (const key of keys) {
       const record = view.records.get(key);
-      if (record) this.records.set(key, record);
-      else this.records.delete(key);
+      this.setRecord(key, record);
     }
     this.setState({
       pending: this.countPending(),

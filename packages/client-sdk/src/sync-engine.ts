@@ -205,7 +205,10 @@ export async function runSync(ctx: SyncContext): Promise<SyncResult> {
             if (toSyncError(error).kind !== 'ResourceNotFoundException') throw error;
           }),
       );
-      await store.transact(ns, name, 'all', (view) => resetAfterDeletion(view, name));
+      const changed = await store.transact(ns, name, 'all', (view) =>
+        resetAfterDeletion(view, name),
+      );
+      ctx.onRemoteApplied(changed);
       round -= 1; // not a retry
       continue;
     }
@@ -226,10 +229,10 @@ export async function runSync(ctx: SyncContext): Promise<SyncResult> {
     if (deletedRemotely) {
       const accept = (await ctx.callbacks.onDatasetDeleted?.(name)) ?? true;
       if (!accept) throw new TandemSyncError('SyncCancelled', 'onDatasetDeleted declined');
-      const dropped = await store.transact(ns, name, 'all', (view) =>
+      const changed = await store.transact(ns, name, 'all', (view) =>
         resetAfterDeletion(view, name),
       );
-      ctx.onRemoteApplied(dropped);
+      ctx.onRemoteApplied(changed);
     }
 
     // 3. Apply the pull. Without conflicts, the same transaction advances lastSyncCount.
@@ -379,7 +382,8 @@ function resetAfterDeletion(view: DatasetView, name: string) {
     lastSyncCount: 0,
     pendingDelete: false,
   };
-  return { result: drop, writes: { meta, put, delete: drop } };
+  const changed = [...drop, ...put.map((record) => record.key)];
+  return { result: changed, writes: { meta, put, delete: drop } };
 }
 
 /** Asks the app, then applies its answers where the local record is still what it saw. */
@@ -404,7 +408,7 @@ async function resolveConflicts(
     answers.set(conflict.key, conflict.resolution ?? defaultConflictResolution(conflict));
   }
   const keys = conflicts.map((conflict) => conflict.key);
-  return ctx.store.transact(ctx.namespace, ctx.datasetName, keys, (view) => {
+  const outcome = await ctx.store.transact(ctx.namespace, ctx.datasetName, keys, (view) => {
     const put: LocalRecord[] = [];
     let settled = true;
     let clock = view.meta?.localClock ?? 0;
@@ -433,7 +437,7 @@ async function resolveConflicts(
     }
     const meta = view.meta ?? newDatasetMeta(ctx.datasetName);
     return {
-      result: settled,
+      result: { settled, changed: put.map((record) => record.key) },
       writes: {
         put,
         meta: settled
@@ -442,4 +446,6 @@ async function resolveConflicts(
       },
     };
   });
+  if (outcome.changed.length) ctx.onRemoteApplied(outcome.changed);
+  return outcome.settled;
 }

@@ -10,7 +10,13 @@ import {
   type TandemClient,
 } from '@tandem/client-sdk';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { PASSWORD, startHarness, uniqueEmail, type Harness } from '../testing/harness.js';
+import {
+  PASSWORD,
+  startHarness,
+  uniqueEmail,
+  type ApiClient,
+  type Harness,
+} from '../testing/harness.js';
 import { createDevice, newNetwork, until, type NetworkState } from './testing/devices.js';
 
 let h: Harness;
@@ -24,6 +30,16 @@ afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
   await h?.close();
 });
+
+async function syncOnceAs(api: ApiClient, datasetName: string, key: string, value: string) {
+  const pulled = await api.record.list.query({ identityPoolId: poolId, datasetName });
+  await api.record.update.mutate({
+    identityPoolId: poolId,
+    datasetName,
+    syncSessionToken: pulled.syncSessionToken,
+    recordPatches: [{ op: 'replace', key, value, syncCount: 0 }],
+  });
+}
 
 async function device(
   options: {
@@ -112,6 +128,28 @@ test('a guest who signs up keeps their data; one who signs in to an existing acc
   merged.length = 0;
   await accountSettings.synchronize();
   expect(merged).toEqual([]);
+});
+
+test('guest changes that could not be pushed before a merge are kept, under the merged name', async () => {
+  const email = uniqueEmail();
+  const account = await h.signUp(email);
+  await syncOnceAs(account.client, 'notes', 'k', 'account value');
+  const { client, network } = await device();
+  await client.signInAsGuest();
+  const guestIdentity = client.identityId!;
+  const notes = await client.dataset('notes');
+  await notes.put('synced', 'yes');
+  await notes.synchronize();
+  await notes.put('unsynced', 'pending when signing in');
+  network.failUpdates = true; // the flush before sign-in cannot push
+  await client.signIn({ email, password: PASSWORD });
+  network.failUpdates = false;
+  const carried = await client.dataset(`notes.${guestIdentity}`);
+  expect(carried.isModified('unsynced')).toBe(true);
+  await carried.synchronize();
+  expect(carried.getAll()).toEqual({ synced: 'yes', unsynced: 'pending when signing in' });
+  await notes.synchronize(); // the same object now shows the account's dataset
+  expect(notes.getAll()).toEqual({ k: 'account value' });
 });
 
 test('a dataset deleted on another device: accepted by default, pending edits re-create it', async () => {

@@ -40,6 +40,8 @@ export interface NetworkState {
   /** Records the server returned from UpdateRecords (its acknowledgements), by dataset. */
   acks: Array<SyncRecord & { datasetName: string }>;
   updateCalls: number;
+  /** UpdateRecords calls fail as if the connection dropped (other calls work). */
+  failUpdates: boolean;
   /** Runs while an UpdateRecords request is on the wire (after the server answered). */
   duringUpdate: (() => Promise<void>) | null;
 }
@@ -51,6 +53,7 @@ export const newNetwork = (): NetworkState => ({
   acks: [],
   updateCalls: 0,
   duringUpdate: null,
+  failUpdates: false,
 });
 
 const requestUrl = (input: string | URL | Request) =>
@@ -63,6 +66,7 @@ export function faultyFetch(network: NetworkState) {
     const isUpdate = requestUrl(input).includes('/trpc/record.update');
     if (isUpdate) {
       network.updateCalls += 1;
+      if (network.failUpdates) throw new TypeError('fetch failed (simulated drop)');
       if (network.nextUpdateFault === 'dieBeforeSend') {
         network.nextUpdateFault = null;
         network.dead = true;

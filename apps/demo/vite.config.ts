@@ -7,15 +7,21 @@ import react from '@vitejs/plugin-react';
 import { defineConfig, type ProxyOptions } from 'vite';
 
 const apiUrl = process.env.TANDEM_API_URL ?? 'http://127.0.0.1:4000';
+const apiOrigin = new URL(apiUrl).origin;
 
 const toApi: ProxyOptions = {
   target: apiUrl,
   changeOrigin: true,
   configure(proxy) {
-    // The SDK authenticates with bearer tokens only. better-auth also sets a session cookie, and
-    // it refuses a request that carries one from an origin it does not trust (this dev origin):
-    // 403 INVALID_ORIGIN. Keeping cookies out of both directions leaves the bearer token alone.
-    proxy.on('proxyReq', (request) => request.removeHeader('cookie'));
+    proxy.on('proxyReq', (request) => {
+      // better-auth refuses sign-up and sign-in from an origin it does not trust (403
+      // INVALID_ORIGIN). To the API this proxy is the API itself, so it passes the API's origin;
+      // a deployed app sits behind the same reverse proxy as the API, or is listed in the API's
+      // TRUSTED_ORIGINS.
+      if (request.getHeader('origin')) request.setHeader('origin', apiOrigin);
+      // The SDK authenticates with bearer tokens only: better-auth's session cookie stays out.
+      request.removeHeader('cookie');
+    });
     proxy.on('proxyRes', (response) => {
       delete response.headers['set-cookie'];
     });

@@ -90,6 +90,7 @@ export class TandemClient {
   private readonly fetch: FetchLike;
   private lastNow = 0;
   private liveAbort: AbortController | null = null;
+  private liveUp = false;
   private liveLastEventId: string | null = null;
   private closed = false;
   /** One per running sync, aborted by close() (a client-wide signal would collect listeners). */
@@ -99,7 +100,10 @@ export class TandemClient {
 
   private constructor(options: TandemClientOptions) {
     this.options = { live: true, autoSync: true, syncDelayMs: 250, maxRetries: 3, ...options };
-    const baseFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    const platformFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    // Bearer tokens only: no cookies, so a browser never holds a second, cookie-based session.
+    const baseFetch: FetchLike = (input, init) =>
+      platformFetch(input, { ...init, credentials: 'omit' });
     this.fetch = baseFetch;
     this.transport = createTransport({
       url: options.url,
@@ -159,6 +163,11 @@ export class TandemClient {
   /** The signed-in session (guest or account), or null. */
   get currentSession(): Session | null {
     return this.session;
+  }
+
+  /** Whether this client holds an open live connection (in a browser, only the leader tab does). */
+  get liveConnected(): boolean {
+    return this.liveUp;
   }
 
   /** This device's identity in the pool, once known. */
@@ -225,7 +234,7 @@ export class TandemClient {
       if (namespace) await this.store.dropNamespace(namespace);
     }
     await signOutRequest(this.fetch, this.options.url, session.token);
-    for (const dataset of this.datasets.values()) dataset.closeEvents();
+    for (const dataset of this.datasets.values()) dataset.detach();
     this.datasets.clear();
     this.events.emit('session', null);
     this.events.emit('identity', null);
@@ -388,7 +397,7 @@ export class TandemClient {
     await Promise.all([...this.scheduled.values()].map((item) => item.running));
     for (const undo of this.detach) undo();
     this.coordination.close();
-    for (const dataset of this.datasets.values()) dataset.closeEvents();
+    for (const dataset of this.datasets.values()) dataset.detach();
     await this.store.close();
   }
 
@@ -528,7 +537,12 @@ export class TandemClient {
       );
       item.failures = 0;
       await dataset?.refreshState();
-      dataset?.setState({ status: 'idle', error: null, pending: result.pending });
+      dataset?.setState({
+        status: 'idle',
+        error: null,
+        pending: result.pending,
+        lastSyncedAt: this.now(),
+      });
       if (result.pending > 0) this.scheduleSync(name, 0);
       callbacks?.onSuccess?.(result);
       this.events.emit('synced', result);
@@ -603,6 +617,7 @@ export class TandemClient {
     const retry = (ms: number) => {
       stop?.();
       stop = null;
+      this.liveUp = false;
       this.events.emit('live', false);
       const timer = setTimeout(() => this.connectLive(signal, attempt + 1), ms);
       signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
@@ -612,6 +627,7 @@ export class TandemClient {
       {
         onStarted: () => {
           attempt = 0;
+          this.liveUp = true;
           this.events.emit('live', true);
           // Anything may have changed while disconnected: look once.
           for (const name of this.datasets.keys()) this.scheduleSync(name, 0);
@@ -639,6 +655,10 @@ export class TandemClient {
   }
 
   private stopLive() {
+    if (this.liveUp) {
+      this.liveUp = false;
+      this.events.emit('live', false);
+    }
     this.liveAbort?.abort();
     this.liveAbort = null;
     this.liveLastEventId = null;

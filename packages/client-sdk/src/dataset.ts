@@ -63,9 +63,18 @@ export class Dataset {
    * slow read can never land after (and undo) a newer write.
    */
   private queue: Promise<unknown> = Promise.resolve();
+  private detached = false;
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    const guarded = () => {
+      if (this.detached) {
+        return Promise.reject(
+          new TandemSyncError('NotSignedIn', 'This dataset belonged to a session that ended'),
+        );
+      }
+      return fn();
+    };
+    const run = this.queue.then(guarded, guarded);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -347,8 +356,13 @@ export class Dataset {
     this.events.emit('state', next);
   }
 
-  /** @internal */
-  closeEvents() {
+  /**
+   * @internal The client signed out or closed: this object no longer shows anyone's data, and
+   * writes through it fail instead of landing in whoever signs in next.
+   */
+  detach() {
+    this.detached = true;
+    this.replaceAll(new Map());
     this.events.clear();
   }
 }

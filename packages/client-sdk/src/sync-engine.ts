@@ -242,6 +242,11 @@ export async function runSync(ctx: SyncContext): Promise<SyncResult> {
       // The app deleted the dataset while we pulled: that comes first (next round).
       if (current.pendingDelete) return { result: null };
       const plan = planMerge(view, pulled.records);
+      // Known nowhere (never written here, gone on the server): keep it that way, so a
+      // deleted dataset is forgotten instead of listed forever.
+      if (!view.meta && !pulled.datasetExists && plan.put.length === 0) {
+        return { result: plan };
+      }
       const advance = plan.conflicts.length === 0;
       return {
         result: plan,
@@ -377,12 +382,14 @@ function resetAfterDeletion(view: DatasetView, name: string) {
       drop.push(record.key);
     }
   }
+  const changed = [...drop, ...put.map((record) => record.key)];
+  // Nothing left to re-create it: forget the dataset here too.
+  if (put.length === 0) return { result: changed, writes: { meta: null } };
   const meta: DatasetMeta = {
     ...(view.meta ?? newDatasetMeta(name)),
     lastSyncCount: 0,
     pendingDelete: false,
   };
-  const changed = [...drop, ...put.map((record) => record.key)];
   return { result: changed, writes: { meta, put, delete: drop } };
 }
 

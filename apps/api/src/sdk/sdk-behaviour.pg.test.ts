@@ -169,6 +169,8 @@ test('a dataset deleted on another device: accepted by default, pending edits re
   await notesA.delete();
   expect(notesA.size).toBe(0);
   await notesA.synchronize();
+  // Deleted everywhere and nothing pending: forgotten locally, not listed forever.
+  expect((await a.localDatasets()).map((meta) => meta.name)).not.toContain('notes');
 
   // Declining keeps local data and reports why.
   await expect(notesB.synchronize({ onDatasetDeleted: () => false })).rejects.toMatchObject({
@@ -262,10 +264,18 @@ test('sign-out wipes the user’s local data unless asked to keep it', async () 
   const { client } = await device({ store });
   await client.signIn({ email, password: PASSWORD });
   const identityId = client.identityId!;
-  await (await client.dataset('private')).put('secret', 's');
+  const kept = await client.dataset('private');
+  await kept.put('secret', 's');
   await client.signOut();
   expect(client.currentSession).toBeNull();
   expect(await store.listDatasets(identityId)).toEqual([]);
+  // A Dataset object the app still holds shows nothing and accepts nothing, even once someone
+  // else signs in on this device.
+  expect(kept.getAll()).toEqual({});
+  await client.signInAsGuest();
+  await expect(kept.put('later', 'x')).rejects.toMatchObject({ kind: 'NotSignedIn' });
+  expect((await client.dataset('private')).getAll()).toEqual({});
+  await client.signOut();
   await expect(client.dataset('private')).rejects.toMatchObject({ kind: 'NotSignedIn' });
 
   await client.signIn({ email, password: PASSWORD });

@@ -107,15 +107,22 @@ async function waitForOk(url: string, child: Child, timeoutMs: number) {
   }
 }
 
-/** The environment of a child: this one's, less what would point it somewhere else. */
+/** The environment of a child: this one's, less what would make it run differently than `npm start`. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    // vitest sets NODE_ENV=test, and better-auth then skips its Origin check: the API must run
+    // as it does in production. (VITEST_* would also make vite think it runs under vitest.)
+    if (name === 'NODE_ENV' || name.startsWith('VITEST')) continue;
+    env[name] = value;
+  }
   // Never a real database (CI runs `test-pg` with DATABASE_URL): a fresh embedded one.
   delete env.DATABASE_URL;
   delete env.PUBLIC_URL;
+  delete env.TRUSTED_ORIGINS;
   delete env.API_WORKERS;
   delete env.DEFAULT_POOL_ID;
-  return env;
+  return { ...env, ...extra };
 }
 
 /** The API on a free port and a fresh embedded PGlite database with a default guest pool. */

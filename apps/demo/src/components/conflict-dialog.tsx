@@ -41,7 +41,9 @@ function ConflictForm({ request }: { request: ConflictRequest }) {
 
   useEffect(() => {
     // A modal <dialog> traps focus, makes the page behind it inert and closes on Escape.
-    dialog.current?.showModal();
+    const element = dialog.current;
+    element?.showModal();
+    return () => element?.close();
   }, []);
 
   function choose(index: number, choice: Choice) {

@@ -28,9 +28,7 @@ export function NotesPanel() {
     <section className="card notes" aria-labelledby="notes-title" data-testid="notes">
       <div className="card-head">
         <h2 id="notes-title">Notes</h2>
-        <span className="count" aria-label={`${notes.length} notes`}>
-          {notes.length}
-        </span>
+        <span className="count">{notes.length}</span>
       </div>
       {dataset && <NewNote dataset={dataset} />}
       {notes.length === 0 ? (

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves the README's quick start on this checkout: `npm install && npm start` brings the API
 # up on the embedded default, prints its URL and a default identity pool, and a guest can sync
-# with nothing but curl. Then Ctrl-C stops it cleanly. Run from the repository root.
+# with nothing but curl; the console comes up beside it (built on first start) and reaches the
+# API through its proxy. Then Ctrl-C stops everything cleanly. Run from the repository root.
 set -euo pipefail
 log=$(mktemp)
 home=$(mktemp -d)
@@ -32,7 +33,21 @@ written=$(curl -fsS -X POST -H "authorization: Bearer $token" -H 'content-type: 
   -d "{\"identityPoolId\":\"$pool\",\"datasetName\":\"quickstart\",\"syncSessionToken\":\"$session\",\"recordPatches\":[{\"op\":\"replace\",\"key\":\"hello\",\"value\":\"world\",\"syncCount\":0}]}")
 echo "$written" | jq -e '.result.data.records[0].syncCount == 1' >/dev/null || { echo "sync failed: $written" >&2; exit 1; }
 
+# The console is built on the first start (about a minute on two cores), then served.
+for _ in $(seq 1 480); do
+  grep -qE 'Console +http' "$log" && break
+  kill -0 "$pid" 2>/dev/null || { cat "$log"; echo "npm start exited before the console came up" >&2; exit 1; }
+  sleep 0.5
+done
+console=$(grep -oE 'Console +http://[^ ]+' "$log" | awk '{print $2}')
+[ -n "$console" ] || { cat "$log"; echo "npm start printed no console URL" >&2; exit 1; }
+status=$(curl -s -o /dev/null -w '%{http_code}' "$console/")
+case "$status" in 200|307|308) ;; *) echo "console answered $status" >&2; exit 1;; esac
+curl -fsS "$console/trpc/meta.version" | jq -e '.result.data.protocolVersion >= 1' >/dev/null \
+  || { echo "the console does not reach the API" >&2; exit 1; }
+echo "quickstart: console at $console reaches the API"
+
 kill -INT -- "-$pid"
 for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
 if kill -0 "$pid" 2>/dev/null; then echo "npm start did not stop on Ctrl-C" >&2; exit 1; fi
-echo "quickstart: ok (guest synced one record; stopped cleanly)"
+echo "quickstart: ok (guest synced one record; console up; stopped cleanly)"

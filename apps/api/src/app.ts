@@ -2,8 +2,8 @@
  * Composition root: builds the database, auth, caches, live hub and HTTP server from the
  * validated environment. main.ts runs it; tests run it too, on their own databases.
  */
-import { createApiCaches, type ApiDeps } from '@tandem/api-router';
-import { createSyncSessionTokens, initAuth } from '@tandem/auth';
+import { createApiCaches, deriveApiSecrets, type ApiDeps } from '@tandem/api-router';
+import { createSyncSessionTokens, hasAdminUser, initAuth } from '@tandem/auth';
 import {
   ChangeFeed,
   createDb,
@@ -25,6 +25,8 @@ export interface RunningApi {
   deps: ApiDeps;
   server: ApiServer;
   defaultPool: IdentityPoolRow | null;
+  /** The first-run setup token when no administrator existed at start, else null. */
+  setupToken: string | null;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -80,6 +82,11 @@ export async function ensureDefaultPool(
   );
 }
 
+/** The setup token to print while no administrator exists (checked once, at start). */
+async function setupTokenIfNeeded(database: Database, secret: string): Promise<string | null> {
+  return (await hasAdminUser(database)) ? null : deriveApiSecrets(secret).setupToken;
+}
+
 /**
  * What a cluster primary does once, before forking workers that share the work: migrations
  * (MIGRATE_ON_START), the generated secret when BETTER_AUTH_SECRET is unset (so every worker
@@ -88,13 +95,16 @@ export async function ensureDefaultPool(
 export async function prepareOnce(
   env: Env,
   logger: Logger,
-): Promise<{ defaultPool: IdentityPoolRow | null }> {
+): Promise<{ defaultPool: IdentityPoolRow | null; setupToken: string | null }> {
   const database = await openDatabase(env);
   try {
     if (env.MIGRATE_ON_START) await database.migrate();
-    authSecret(env);
+    const secret = authSecret(env);
     warnAboutSecret(env, logger);
-    return { defaultPool: await ensureDefaultPool(database, env) };
+    return {
+      defaultPool: await ensureDefaultPool(database, env),
+      setupToken: await setupTokenIfNeeded(database, secret),
+    };
   } finally {
     await database.close();
   }
@@ -136,12 +146,14 @@ export async function startApi(
     syncSessionTokens: createSyncSessionTokens({ secret }),
     changeFeed,
     caches: createApiCaches({ sessionTtlMs: env.SESSION_CACHE_TTL_MS }),
+    secrets: deriveApiSecrets(secret),
     region: env.TANDEM_REGION,
     defaultIdentityPoolId: env.DEFAULT_POOL_ID ?? null,
   };
 
   const defaultPool = await ensureDefaultPool(database, env);
   if (defaultPool) deps.defaultIdentityPoolId = defaultPool.id;
+  const setupToken = options.clusterWorker ? null : await setupTokenIfNeeded(database, secret);
 
   const metrics = createMetrics({ liveSubscribers: () => changeFeed.subscriberCount });
   const server = createApiServer({
@@ -158,6 +170,7 @@ export async function startApi(
     deps,
     server,
     defaultPool,
+    setupToken,
     logger,
     stop: () =>
       (stopping ??= (async () => {

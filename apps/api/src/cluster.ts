@@ -67,7 +67,7 @@ interface Slot {
 
 export async function runPrimary(env: Env): Promise<void> {
   const logger = clusterLogger(env, 0);
-  const { defaultPool } = await prepareOnce(env, logger).catch((err: unknown) => {
+  const { defaultPool, setupToken } = await prepareOnce(env, logger).catch((err: unknown) => {
     logger.fatal({ err }, 'start-up failed');
     process.exit(1);
   });
@@ -128,7 +128,7 @@ export async function runPrimary(env: Env): Promise<void> {
         { url: message.url, database: 'postgres', workers: slots.length },
         'Tandem API listening',
       );
-      printBanner(env, { url: message.url, defaultPool, workers: slots.length });
+      printBanner(env, { url: message.url, defaultPool, workers: slots.length, setupToken });
     });
 
     worker.on('exit', (code, signal) => {

@@ -10,9 +10,15 @@ import type { Env } from './env.js';
 /** The banner on stdout (logs are JSON for machines); tools and tests read its first URL. */
 export function printBanner(
   env: Env,
-  info: { url: string; defaultPool: IdentityPoolRow | null; workers: number },
+  info: {
+    url: string;
+    defaultPool: IdentityPoolRow | null;
+    workers: number;
+    /** Printed while no administrator exists: the console's first-run setup asks for it. */
+    setupToken: string | null;
+  },
 ): void {
-  const { url, defaultPool, workers } = info;
+  const { url, defaultPool, workers, setupToken } = info;
   const lines = [
     '',
     `  Tandem API      ${url}`,
@@ -23,6 +29,11 @@ export function printBanner(
       ? [`  Identity pool   ${defaultPool.id}  (${defaultPool.name}, guests allowed)`]
       : []),
     ...(workers > 1 ? [`  Processes       ${workers} workers on one port (API_WORKERS)`] : []),
+    ...(setupToken
+      ? [
+          `  Console setup   token ${setupToken}  (creates the first admin; or: npm run tandem --workspace @tandem/api -- admin:create)`,
+        ]
+      : []),
     `  Health          ${url}/healthz   Metrics ${url}/metrics`,
     '',
   ];

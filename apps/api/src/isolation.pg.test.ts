@@ -354,12 +354,23 @@ test('A calling pool 2 with its pool-1 identity id does not reach pool-1 data', 
 // ---------------------------------------------------------------------------------------------
 // Credentials and the admin surface
 
+/** Procedures anyone may call: version checks and whether first-run setup is open. */
+const isPublic = (path: string) => path.startsWith('meta.') || path === 'setup.status';
+
 /** A valid-looking input for every procedure (so only authorisation can refuse it). */
 function inputFor(path: string, w: World, token: string): unknown {
   const pool = w.pool1;
   const b = w.b.identityId;
   const inputs: Record<string, unknown> = {
     'meta.version': undefined,
+    'setup.status': undefined,
+    // Public, but only with the setup token printed by the server.
+    'setup.createFirstAdmin': {
+      setupToken: 'not-the-setup-token',
+      email: 'planted@example.test',
+      password: 'planted password',
+      name: 'Planted',
+    },
     'identity.getId': { identityPoolId: pool },
     'identity.usage': { identityPoolId: pool },
     'dataset.list': { identityPoolId: pool },
@@ -409,7 +420,7 @@ function callPath(client: ApiClient, path: string, input: unknown): Promise<unkn
   return (fn as (input: unknown) => Promise<unknown>)(input);
 }
 
-test('without valid credentials every procedure but meta.* is refused with NotAuthorizedException 403', async () => {
+test('without valid credentials every procedure but meta.* and setup.status is refused with NotAuthorizedException 403', async () => {
   const w = await world();
   const bBefore = await holdings(w.b, w.pool1);
   const token = (await w.b.c.record.list.query({ identityPoolId: w.pool1, datasetName: 'notes' }))
@@ -433,7 +444,7 @@ test('without valid credentials every procedure but meta.* is refused with NotAu
     results.map(({ path, who }) => ({
       path,
       who,
-      error: path.startsWith('meta.') ? null : { kind: 'NotAuthorizedException', status: 403 },
+      error: isPublic(path) ? null : { kind: 'NotAuthorizedException', status: 403 },
     })),
   );
   expect(await holdings(w.b, w.pool1)).toEqual(bBefore);

@@ -26,6 +26,11 @@ if (cluster.isWorker) {
     { url: api.url, database: env.DATABASE_URL ? 'postgres' : 'embedded' },
     'Tandem API listening',
   );
-  printBanner(env, { url: api.url, defaultPool: api.defaultPool, workers: 1 });
+  printBanner(env, {
+    url: api.url,
+    defaultPool: api.defaultPool,
+    workers: 1,
+    setupToken: api.setupToken,
+  });
   drainOnSignals(api, api.logger);
 }

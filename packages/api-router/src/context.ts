@@ -1,6 +1,7 @@
 import type { Auth, SessionUser, SyncSessionTokens } from '@tandem/auth';
 import { getSessionUser } from '@tandem/auth';
 import type { ChangeFeed, Database, IdentityRow } from '@tandem/db';
+import type { ApiSecrets } from './secrets.js';
 import { TtlCache } from './ttl-cache.js';
 
 /** Long-lived services the routers use; built once by the host (apps/api main.ts). */
@@ -10,6 +11,8 @@ export interface ApiDeps {
   syncSessionTokens: SyncSessionTokens;
   changeFeed: ChangeFeed;
   caches: ApiCaches;
+  /** Derived from the server secret: the setup token and the settings encryption key. */
+  secrets: ApiSecrets;
   /** Region for new identity pools' ids (`<region>:<uuid>`). */
   region: string;
   /** The pool announced to apps by `meta.defaultIdentityPool` (the embedded default's), if any. */
@@ -23,11 +26,17 @@ export interface ApiDeps {
 export interface ApiCaches {
   sessions: TtlCache<SessionUser>;
   identities: TtlCache<IdentityRow>;
+  /**
+   * "An administrator exists", once seen: the public `setup.status` would otherwise scan the
+   * user table on every call.
+   */
+  adminExists: TtlCache<true>;
 }
 
 export const createApiCaches = (options: { sessionTtlMs?: number } = {}): ApiCaches => ({
   sessions: new TtlCache(options.sessionTtlMs ?? 5_000, 50_000),
   identities: new TtlCache(60_000, 50_000),
+  adminExists: new TtlCache(60_000, 1),
 });
 
 export interface Context {

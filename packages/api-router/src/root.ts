@@ -4,11 +4,13 @@ import {
   adminRecordRouter,
 } from './router/admin/identity.js';
 import { adminIdentityPoolRouter } from './router/admin/identity-pool.js';
+import { adminPoolSettingsRouter } from './router/admin/pool-settings.js';
 import { datasetRouter } from './router/dataset.js';
 import { metaRouter } from './router/meta.js';
 import { identityRouter } from './router/identity.js';
 import { liveRouter } from './router/live.js';
 import { recordRouter } from './router/record.js';
+import { setupRouter } from './router/setup.js';
 import { router } from './trpc.js';
 
 export const appRouter = router({
@@ -17,8 +19,9 @@ export const appRouter = router({
   dataset: datasetRouter,
   record: recordRouter,
   live: liveRouter,
+  setup: setupRouter,
   admin: router({
-    identityPool: adminIdentityPoolRouter,
+    identityPool: { ...adminIdentityPoolRouter, ...adminPoolSettingsRouter },
     identity: adminIdentityRouter,
     dataset: adminDatasetRouter,
     record: adminRecordRouter,

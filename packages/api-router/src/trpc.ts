@@ -78,15 +78,19 @@ function isUnstorableTextError(error: unknown): boolean {
   return false;
 }
 
+/** Inputs whose values a validation message must not repeat (the console shows messages). */
+const SECRET_FIELDS = new Set<PropertyKey>(['password', 'setupToken']);
+
 function zodMessage(error: ZodError, input: unknown): string {
   return validationMessage(
     error.issues.map((issue) => {
       let value: unknown = input;
       for (const part of issue.path)
         value = (value as Record<PropertyKey, unknown> | undefined)?.[part as PropertyKey];
+      const secret = issue.path.some((part) => SECRET_FIELDS.has(part));
       return {
         path: issue.path.join('.') || '(input)',
-        value: typeof value === 'string' ? value : printable(value),
+        value: secret ? '***' : typeof value === 'string' ? value : printable(value),
         constraint: issue.message,
       };
     }),

@@ -1,5 +1,7 @@
-import { schema, type Database } from '@tandem/db';
-import { eq } from 'drizzle-orm';
+import { releaseSetupLock, schema, tryAcquireSetupLock, type Database } from '@tandem/db';
+import { invalidParameter, SyncError } from '@tandem/domain';
+import { APIError } from 'better-auth/api';
+import { eq, sql } from 'drizzle-orm';
 import type { Auth } from './auth.js';
 
 /**
@@ -24,4 +26,70 @@ export async function createAdminUser(
   }
   await database.db.update(schema.user).set({ role: 'admin' }).where(eq(schema.user.id, userId));
   return { userId, created: !existing };
+}
+
+/** Whether any user has the admin role (roles are a comma-separated list). */
+export async function hasAdminUser(database: Database): Promise<boolean> {
+  const [row] = await database.db
+    .select({ id: schema.user.id })
+    .from(schema.user)
+    .where(sql`'admin' = any(string_to_array(${schema.user.role}, ','))`)
+    .limit(1);
+  return row !== undefined;
+}
+
+const FIRST_ADMIN_LOCK = 'first-admin';
+/** Long enough for one sign-up; a holder that crashed blocks first-run setup this long. */
+const FIRST_ADMIN_LOCK_TTL_MS = 60_000;
+
+/**
+ * First-run setup: creates the first administrator, only while none exists. Concurrent calls
+ * (from any replica) take a lock row in turn and re-check for an administrator under it, so
+ * exactly one creates one; the others get ResourceConflictException. The caller checks the
+ * setup token first.
+ */
+export async function createFirstAdminUser(
+  auth: Auth,
+  database: Database,
+  args: { email: string; password: string; name: string },
+): Promise<{ userId: string; email: string }> {
+  const taken = () =>
+    new SyncError(
+      'ResourceConflictException',
+      'An administrator already exists: sign in, or ask an administrator for an account.',
+    );
+  if (await hasAdminUser(database)) throw taken();
+  const holder = await tryAcquireSetupLock(database.db, FIRST_ADMIN_LOCK, FIRST_ADMIN_LOCK_TTL_MS);
+  if (!holder) {
+    throw new SyncError(
+      'ResourceConflictException',
+      'The first administrator is being created by another request.',
+    );
+  }
+  try {
+    if (await hasAdminUser(database)) throw taken();
+    const email = args.email.toLowerCase();
+    const [existing] = await database.db
+      .select({ id: schema.user.id })
+      .from(schema.user)
+      .where(eq(schema.user.email, email));
+    if (existing) {
+      // Promoting an account needs its password, which this request does not prove it knows.
+      throw new SyncError(
+        'ResourceConflictException',
+        'An account with this email already exists: choose another email, or promote that account with `npm run tandem --workspace @tandem/api -- admin:create`.',
+      );
+    }
+    try {
+      const { userId } = await createAdminUser(auth, database, { ...args, email });
+      return { userId, email };
+    } catch (error) {
+      if (error instanceof APIError && error.statusCode < 500) {
+        throw invalidParameter(error.message || 'The account could not be created.');
+      }
+      throw error;
+    }
+  } finally {
+    await releaseSetupLock(database.db, FIRST_ADMIN_LOCK, holder);
+  }
 }

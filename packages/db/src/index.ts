@@ -1,9 +1,14 @@
 export * from './change-feed.js';
 export * from './client.js';
 export * from './queries/change-log.js';
+export * from './queries/dashboard.js';
 export * from './queries/dataset.js';
 export * from './queries/identity-pool.js';
 export * from './queries/identity.js';
 export * from './queries/merge.js';
+export * from './queries/pool-settings.js';
+export * from './queries/setup-lock.js';
 export * from './queries/usage.js';
+export * from './secret-box.js';
+export * from './vapid-key-pair.js';
 export * as schema from './schema/index.js';

@@ -6,6 +6,7 @@ export * from './ids.js';
 export * from './limits.js';
 export * from './list-records.js';
 export * from './live.js';
+export * from './pool-settings.js';
 export * from './protocol-version.js';
 export * from './record.js';
 export * from './update-records.js';

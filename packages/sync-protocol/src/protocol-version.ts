@@ -2,7 +2,8 @@
  * The wire protocol version of the tRPC sync API. Bump it when a schema in this package changes
  * shape, and add a line below; the hash pinned in protocol-version.test.ts forces the bump.
  *
- * 1 — initial: datasets, records, usage, identities, identity pools, live pokes.
+ * 1 — initial: datasets, records, usage, identities, identity pools, live pokes; pool settings
+ *     (push, streams, sync trigger, bulk publish), the pool dashboard, first-run setup.
  */
 export const PROTOCOL_VERSION = 1;
 

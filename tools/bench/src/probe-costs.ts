@@ -11,7 +11,13 @@
  *
  *   npx tsx tools/bench/src/probe-costs.ts [--seconds 2] [--concurrency 8] [--pg-url URL]
  */
-import { appRouter, createApiCaches, createCallerFactory, type ApiDeps } from '@tandem/api-router';
+import {
+  appRouter,
+  createApiCaches,
+  createCallerFactory,
+  deriveApiSecrets,
+  type ApiDeps,
+} from '@tandem/api-router';
 import { createSyncSessionTokens, initAuth, type SessionUser } from '@tandem/auth';
 import {
   ChangeFeed,
@@ -102,6 +108,7 @@ async function main() {
       }),
       changeFeed: hub,
       caches: createApiCaches(),
+      secrets: deriveApiSecrets('probe-secret-probe-secret-probe-secret-01'),
       region: 'local-1',
       defaultIdentityPoolId: null,
     };

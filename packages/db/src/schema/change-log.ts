@@ -40,5 +40,9 @@ export const changeLog = pgTable(
     source: text({ enum: ['identity', 'admin', 'system'] }).notNull(),
     committedAt: timestamptz().notNull().defaultNow(),
   },
-  (t) => [index('change_log_dataset_idx').on(t.identityId, t.datasetName, t.syncCount)],
+  (t) => [
+    index('change_log_dataset_idx').on(t.identityId, t.datasetName, t.syncCount),
+    // The console dashboard: a pool's changes over a time window, and its latest changes.
+    index('change_log_pool_time_idx').on(t.identityPoolId, t.committedAt),
+  ],
 );

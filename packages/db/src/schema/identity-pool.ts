@@ -7,7 +7,10 @@ export const identityPool = pgTable('identity_pool', {
   id: text().primaryKey(),
   name: text().notNull(),
   allowUnauthenticated: boolean().notNull().default(true),
-  /** Push, streams and sync-trigger settings, validated by their own schemas as they land. */
+  /**
+   * Unused so far: push, streams and sync-trigger settings live in `identity_pool_settings`,
+   * VAPID keys in `vapid_key`, bulk publish in `bulk_publish` (pool-settings.ts).
+   */
   config: jsonb().$type<Record<string, unknown>>().notNull().default({}),
   /** Raised on every configuration change (ConcurrentModificationException detection). */
   configVersion: integer().notNull().default(0),

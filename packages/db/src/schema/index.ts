@@ -2,3 +2,4 @@ export * from './auth.js';
 export * from './change-log.js';
 export * from './dataset.js';
 export * from './identity-pool.js';
+export * from './pool-settings.js';

@@ -60,6 +60,11 @@ test('admins create, list, configure and measure identity pools', async () => {
     syncSessionsCount: 1,
   });
   expect(usage.lastModifiedDate).toBeGreaterThan(Date.now() - 60_000);
+  // The identity browser shows when each identity last changed (from its datasets).
+  const listed = await admin.client.admin.identity.list.query({
+    identityPoolId: created.identityPoolId,
+  });
+  expect(listed.identities[0]?.lastModifiedDate).toBe(usage.lastModifiedDate);
   const all = await admin.client.admin.identityPool.listUsage.query({ maxResults: 50 });
   expect(all.identityPoolUsages.find((u) => u.identityPoolId === created.identityPoolId)).toEqual(
     usage,

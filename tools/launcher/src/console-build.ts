@@ -5,7 +5,16 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-const SKIP = new Set(['node_modules', '.next', 'test-output', 'dist', '.turbo']);
+/** Build output and files Next itself rewrites (next-env.d.ts) never make a build stale. */
+const SKIP = new Set([
+  'node_modules',
+  '.next',
+  'test-output',
+  'dist',
+  '.turbo',
+  'next-env.d.ts',
+  'tsconfig.tsbuildinfo',
+]);
 
 /** Newest modification time (ms) of any file under `dir`, skipping build output. */
 export function newestMtime(dir: string): number {

@@ -5,7 +5,7 @@
  * its syncs first. If either child dies, the other is stopped and the launcher exits non-zero.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,7 +93,9 @@ async function startConsole(url: string) {
     process.stdout.write(
       '  Console         building (first start or sources changed; about a minute)…\n',
     );
-    const build = start(process.execPath, [next, 'build'], { cwd: consoleDir });
+    // Webpack, not Turbopack: Turbopack cannot yet resolve the `.js` specifiers of the
+    // workspace's TypeScript sources (vercel/next.js#82945).
+    const build = start(process.execPath, [next, 'build', '--webpack'], { cwd: consoleDir });
     const output: Buffer[] = [];
     build.stdout!.on('data', (chunk: Buffer) => output.push(chunk));
     const code = await new Promise<number | null>((resolve) => build.on('exit', resolve));
@@ -103,6 +105,7 @@ async function startConsole(url: string) {
       process.stderr.write('The console failed to build; the API keeps running.\n');
       return;
     }
+    rmSync(path.join(consoleDir, 'next-env.d.ts'), { force: true }); // Next rewrites it unformatted
   }
   const consoleUrl = `http://${env.host}:${env.consolePort}`;
   const server = start(

@@ -1,8 +1,8 @@
 import { notAuthorized, notFound } from '@tandem/domain';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, max } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { DbOrTx } from '../client.js';
-import { identity, identityIdPrefixCondition } from '../schema/index.js';
+import { dataset, identity, identityIdPrefixCondition } from '../schema/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { getIdentityPool } from './identity-pool.js';
 
@@ -92,8 +92,28 @@ export async function listIdentities(
     .orderBy(asc(identity.id))
     .limit(args.maxResults + 1);
   const page = rows.slice(0, args.maxResults);
+  // Syncs do not touch the identity row (it would serialise them); its datasets know when it
+  // last changed, as DescribeIdentityUsage reports.
+  const lastChanges =
+    page.length === 0
+      ? []
+      : await db
+          .select({ identityId: dataset.identityId, last: max(dataset.lastModifiedDate) })
+          .from(dataset)
+          .where(
+            inArray(
+              dataset.identityId,
+              page.map((row) => row.id),
+            ),
+          )
+          .groupBy(dataset.identityId);
+  const lastChange = new Map(lastChanges.map((row) => [row.identityId, row.last]));
   return {
-    identities: page,
+    identities: page.map((row) => {
+      const last = lastChange.get(row.id) ?? null;
+      const current = row.lastModifiedDate;
+      return last && (!current || last > current) ? { ...row, lastModifiedDate: last } : row;
+    }),
     nextToken: rows.length > args.maxResults ? encodeCursor(page.at(-1)!.id) : null,
   };
 }

@@ -1,0 +1,203 @@
+'use client';
+/**
+ * Sync trigger (Cognito Events' SyncTrigger): runs before each device sync is written and may
+ * change the records. A webhook gets the event by POST; a function is JavaScript the worker
+ * runs isolated. The server compiles the function when it is saved and reports syntax errors,
+ * shown here next to the source.
+ */
+import { useMutation } from '@tanstack/react-query';
+import { syncTriggerSettingsSchema } from '@tandem/sync-protocol';
+import { useState } from 'react';
+import { Button } from '../button';
+import { Field } from '../field';
+import { useToast } from '../toast';
+import { explainError } from '../../lib/errors';
+import { useTRPC } from '../../lib/trpc';
+import { issuesByPath } from '../../lib/zod-issues';
+import { SettingsSection } from './section';
+import { useSettingsSaved, type PoolSettings } from './use-save-settings';
+
+const TEMPLATE = `export default async function (event) {
+  // event.datasetRecords holds every record of the dataset being synced:
+  //   { [key]: { oldValue, newValue, op: 'replace' | 'remove' } }
+  // Change newValue or op here; what you return is written. Only datasetRecords may change.
+  return event;
+}
+`;
+
+type Kind = 'webhook' | 'function';
+
+export function SyncTriggerSettings({ settings }: { settings: PoolSettings }) {
+  const trpc = useTRPC();
+  const toast = useToast();
+  const saved = useSettingsSaved(settings.identityPoolId);
+  const current = settings.syncTrigger;
+  const [kind, setKind] = useState<Kind>(current?.target.kind ?? 'function');
+  const [enabled, setEnabled] = useState(current?.enabled ?? true);
+  const [url, setUrl] = useState(current?.target.kind === 'webhook' ? current.target.url : '');
+  const [source, setSource] = useState(
+    current?.target.kind === 'function' ? current.target.source : TEMPLATE,
+  );
+  const [error, setError] = useState<string | null>(null);
+  const save = useMutation(trpc.admin.identityPool.setSyncTrigger.mutationOptions());
+
+  const submit = async () => {
+    const target = kind === 'webhook' ? { kind, url: url.trim() } : { kind, source };
+    const parsed = syncTriggerSettingsSchema.safeParse({ enabled, target });
+    if (!parsed.success) {
+      const issues = issuesByPath(parsed.error);
+      setError(
+        issues['target.url'] ??
+          (issues['target.source']
+            ? 'Write the function’s source.'
+            : (Object.values(issues)[0] ?? null)),
+      );
+      return;
+    }
+    setError(null);
+    try {
+      const next = await save.mutateAsync({
+        identityPoolId: settings.identityPoolId,
+        syncTrigger: parsed.data,
+      });
+      await saved(next);
+      toast.show({ tone: 'success', title: 'Sync trigger saved' });
+    } catch (caught) {
+      setError(explainError(caught).message);
+    }
+  };
+
+  const remove = async () => {
+    try {
+      const next = await save.mutateAsync({
+        identityPoolId: settings.identityPoolId,
+        syncTrigger: null,
+      });
+      await saved(next);
+      setError(null);
+      toast.show({ title: 'Sync trigger removed' });
+    } catch (caught) {
+      setError(explainError(caught).message);
+    }
+  };
+
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit();
+      }}
+      noValidate
+    >
+      <SettingsSection
+        id="trigger"
+        title="Sync trigger"
+        badge={
+          current ? (
+            current.enabled ? (
+              <span className="badge badge-success">Enabled</span>
+            ) : (
+              <span className="badge">Disabled</span>
+            )
+          ) : (
+            <span className="badge">None</span>
+          )
+        }
+        description="Runs before each device sync is written, and may change or refuse it (5 s budget). Console changes skip it."
+        footer={
+          <>
+            {current ? (
+              <Button
+                variant="danger-outline"
+                onClick={() => void remove()}
+                disabled={save.isPending}
+              >
+                Remove trigger
+              </Button>
+            ) : null}
+            <Button type="submit" variant="primary" busy={save.isPending}>
+              Save sync trigger
+            </Button>
+          </>
+        }
+      >
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={enabled}
+            onChange={(event) => setEnabled(event.target.checked)}
+          />
+          <span className="check-text">
+            <span>Enabled</span>
+            <small>When disabled, syncs are written without running the trigger.</small>
+          </span>
+        </label>
+        <fieldset>
+          <legend>Run</legend>
+          <div className="radios">
+            <label className="check">
+              <input
+                type="radio"
+                name="trigger-kind"
+                checked={kind === 'function'}
+                onChange={() => {
+                  setKind('function');
+                  setError(null);
+                }}
+              />
+              <span>A JavaScript function</span>
+            </label>
+            <label className="check">
+              <input
+                type="radio"
+                name="trigger-kind"
+                checked={kind === 'webhook'}
+                onChange={() => {
+                  setKind('webhook');
+                  setError(null);
+                }}
+              />
+              <span>A webhook</span>
+            </label>
+          </div>
+        </fieldset>
+        {kind === 'webhook' ? (
+          <Field
+            label="Webhook URL"
+            error={error}
+            hint="Receives the event as a signed POST; its JSON answer replaces the records. https, or http on localhost."
+          >
+            <input
+              className="input"
+              type="url"
+              value={url}
+              placeholder="https://example.com/tandem/sync-trigger"
+              onChange={(event) => {
+                setUrl(event.target.value);
+                setError(null);
+              }}
+              spellCheck={false}
+            />
+          </Field>
+        ) : (
+          <Field
+            label="Function source"
+            error={error}
+            hint="A module with a default export. It is checked for syntax errors when you save."
+          >
+            <textarea
+              className="textarea"
+              rows={10}
+              value={source}
+              onChange={(event) => {
+                setSource(event.target.value);
+                setError(null);
+              }}
+              spellCheck={false}
+            />
+          </Field>
+        )}
+      </SettingsSection>
+    </form>
+  );
+}

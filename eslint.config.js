@@ -29,7 +29,14 @@ const sourceFiles = [
 ];
 
 /** Files allowed to read `process.env`: the one env parser per app/package, tool configs, tests. */
-const envAccessFiles = ['**/env.ts', '**/*.config.ts', '**/*.test.ts', '**/src/testing/**'];
+const envAccessFiles = [
+  '**/env.ts',
+  '**/*.config.ts',
+  '**/*.test.ts',
+  '**/src/testing/**',
+  // Test-only: it builds the environment of the processes a browser suite starts.
+  'tools/e2e-kit/src/**',
+];
 
 const workspaceRoot = path.dirname(fileURLToPath(import.meta.url));
 /** @param {string} file */
@@ -245,9 +252,9 @@ export default defineConfig(
               ],
             },
             {
-              // End-to-end suites drive apps as processes (HTTP, a browser); they import no project.
+              // End-to-end suites drive apps as processes (HTTP, a browser); they share only the e2e kit.
               sourceTag: 'type:e2e',
-              onlyDependOnLibsWithTags: [],
+              onlyDependOnLibsWithTags: ['type:testing'],
             },
             {
               // Browser apps (the demo): browser-safe libraries only, never Node ones.

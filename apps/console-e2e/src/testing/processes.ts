@@ -8,177 +8,40 @@
  * The console's build is kept in apps/console/.next and reused while nothing it is built from
  * changed: a stamp beside the build holds a hash of those files (see consoleInputsHash).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  freePort,
+  lastOutput,
+  productionEnv,
+  repoRoot,
+  runProcess,
+  startApi as startTandemApi,
+  stopProcess,
+  waitUntilServing,
+  type Service,
+} from '@tandem/e2e-kit';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+export type { Service };
+
 const consoleRoot = path.join(repoRoot, 'apps/console');
 const nextBin = path.join(repoRoot, 'node_modules/next/dist/bin/next');
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export interface Service {
-  url: string;
-  stop(): Promise<void>;
-}
-
-interface Child {
-  name: string;
-  process: ChildProcess;
-  /** The last lines it printed, for the error message when it fails. */
-  output: string[];
-  exited: Promise<number | null>;
-}
-
-const running = new Set<Child>();
-process.once('exit', () => {
-  for (const child of running) killGroup(child, 'SIGKILL');
-});
-
-function killGroup(child: Child, signal: NodeJS.Signals) {
-  try {
-    process.kill(-child.process.pid!, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function run(
-  name: string,
-  command: string,
-  args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; onLine?: (line: string) => void },
-): Child {
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env: options.env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    const lines = chunk.toString().split('\n').filter(Boolean);
-    for (const line of lines) options.onLine?.(line);
-    output.push(...lines);
-    output.splice(0, Math.max(0, output.length - 80));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const entry: Child = { name, process: child, output, exited };
-  running.add(entry);
-  void exited.then(() => running.delete(entry));
-  return entry;
-}
-
-const lastOutput = (child: Child) => `${child.name} output:\n  ${child.output.join('\n  ')}`;
-
-async function stopChild(child: Child) {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  killGroup(child, 'SIGTERM');
-  const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, 5_000, 'timeout'));
-  if ((await Promise.race([child.exited, timeout])) === 'timeout') {
-    killGroup(child, 'SIGKILL');
-    await child.exited;
-  }
-}
-
-async function waitForOk(url: string, child: Child, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.process.exitCode !== null) {
-      throw new Error(`${child.name} exited with ${child.process.exitCode}\n${lastOutput(child)}`);
-    }
-    const ok = await fetch(url, { redirect: 'manual' }).then(
-      (response) => response.status < 500,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} not ready\n${lastOutput(child)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** This process's environment, less what would make a child run differently than in production. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    // vitest sets NODE_ENV=test: better-auth would skip its Origin check, and Next would
-    // refuse to run a production build.
-    if (name === 'NODE_ENV' || name.startsWith('VITEST') || name.startsWith('__NEXT')) continue;
-    env[name] = value;
-  }
-  delete env.DATABASE_URL;
-  delete env.PUBLIC_URL;
-  delete env.TRUSTED_ORIGINS;
-  delete env.API_WORKERS;
-  delete env.DEFAULT_POOL_ID;
-  delete env.TANDEM_API_URL;
-  delete env.CONSOLE_PUBLIC_URL;
-  return { ...env, ...extra };
-}
 
 export interface Api extends Service {
   /** The one-time token the API printed for the console's first-run setup. */
   setupToken: string;
 }
 
-/** The API on a free port and a fresh embedded PGlite database. */
+/** The API on a free port and a fresh embedded PGlite database (no admin yet). */
 export async function startApi(): Promise<Api> {
-  const port = await freePort();
-  const home = await mkdtemp(path.join(os.tmpdir(), 'tandem-console-e2e-'));
-  let setupToken = '';
-  const child = run('api', process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
-    cwd: repoRoot,
-    env: childEnv({
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      TANDEM_HOME: home,
-      LOG_LEVEL: 'warn',
-      BETTER_AUTH_SECRET: 'console-e2e-secret-0123456789abcdefghijklmnopqrstuvwxyz',
-      AUTH_RATE_LIMIT: 'false',
-      DEFAULT_POOL_NAME: 'Default',
-    }),
-    onLine: (line) => {
-      const match = /Console setup\s+token\s+(\S+)/.exec(line);
-      if (match) setupToken = match[1]!;
-    },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForOk(`${url}/readyz`, child, 90_000);
-    const deadline = Date.now() + 5_000;
-    while (!setupToken && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (!setupToken) throw new Error(`the API printed no setup token\n${lastOutput(child)}`);
-  } catch (error) {
-    await stopChild(child);
-    await rm(home, { recursive: true, force: true });
-    throw error;
+  const api = await startTandemApi({ name: 'console-e2e' });
+  if (!api.setupToken) {
+    await api.stop();
+    throw new Error('the API printed no console setup token');
   }
-  return {
-    url,
-    setupToken,
-    async stop() {
-      await stopChild(child);
-      await rm(home, { recursive: true, force: true });
-    },
-  };
+  return { ...api, setupToken: api.setupToken };
 }
 
 // ——— the console's build ———
@@ -234,9 +97,9 @@ export async function buildConsole(): Promise<{ ms: number; reused: boolean }> {
   }
   const started = Date.now();
   await rm(stampFile, { force: true });
-  const child = run('console build', process.execPath, [nextBin, 'build', '--webpack'], {
+  const child = runProcess('console build', process.execPath, [nextBin, 'build', '--webpack'], {
     cwd: consoleRoot,
-    env: childEnv({ NEXT_TELEMETRY_DISABLED: '1' }),
+    env: productionEnv({ NEXT_TELEMETRY_DISABLED: '1' }),
   });
   const code = await child.exited;
   if (code !== 0) throw new Error(`console build failed (${code})\n${lastOutput(child)}`);
@@ -250,18 +113,21 @@ export async function buildConsole(): Promise<{ ms: number; reused: boolean }> {
 /** `next start` of the build, forwarding /trpc and /api/auth to `apiUrl`. */
 export async function startConsole(apiUrl: string): Promise<Service> {
   const port = await freePort();
-  const child = run(
+  const child = runProcess(
     'console',
     process.execPath,
     [nextBin, 'start', '--hostname', '127.0.0.1', '--port', String(port)],
-    { cwd: consoleRoot, env: childEnv({ TANDEM_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1' }) },
+    {
+      cwd: consoleRoot,
+      env: productionEnv({ TANDEM_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1' }),
+    },
   );
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForOk(`${url}/sign-in`, child, 60_000);
+    await waitUntilServing(`${url}/sign-in`, child, 60_000);
   } catch (error) {
-    await stopChild(child);
+    await stopProcess(child);
     throw error;
   }
-  return { url, stop: () => stopChild(child) };
+  return { url, stop: () => stopProcess(child) };
 }

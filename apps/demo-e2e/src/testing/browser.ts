@@ -2,19 +2,10 @@
  * Chromium (Debian's, never a downloaded one) and the demo's UI as a user drives it. A "device"
  * is a browser context: its own IndexedDB, its own session, its own network switch.
  */
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { launchChromium, screenshots } from '@tandem/e2e-kit';
 import { fileURLToPath } from 'node:url';
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type Locator,
-  type Page,
-} from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
-
-const screenshots = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
 
 export const PASSWORD = 'correct-horse-battery';
 
@@ -24,33 +15,14 @@ export const uniqueEmail = () => `user${Date.now().toString(36)}${++accounts}@ex
 /** How long the UI may take to show something that crosses the network (live pokes included). */
 const TIMEOUT = 15_000;
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
-}
+export const launchBrowser = launchChromium;
 
-export async function clearScreenshots() {
-  await rm(screenshots, { recursive: true, force: true });
-  await mkdir(screenshots, { recursive: true });
-}
-
-/**
- * Saves `test-output/screenshots/<name>.png`: the whole page, or only the viewport (a modal
- * dialog's backdrop covers the viewport, not the page below it).
- */
-export async function screenshot(page: Page, name: string, options = { fullPage: true }) {
-  await page.screenshot({ path: path.join(screenshots, `${name}.png`), ...options });
-}
+const shots = screenshots(
+  fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url)),
+);
+export const clearScreenshots = shots.clear;
+/** Saves `test-output/screenshots/<name>.png` (the whole page, or the viewport). */
+export const screenshot = shots.take;
 
 export interface Device {
   context: BrowserContext;

@@ -44,5 +44,24 @@ export const changeLog = pgTable(
     index('change_log_dataset_idx').on(t.identityId, t.datasetName, t.syncCount),
     // The console dashboard: a pool's changes over a time window, and its latest changes.
     index('change_log_pool_time_idx').on(t.identityPoolId, t.committedAt),
+    // Commit-safe readers (packages/change-log) scan in (tx_id, id) order after a checkpoint.
+    index('change_log_tx_idx').on(t.txId, t.id),
   ],
 );
+
+/**
+ * One row per named change-log consumer (packages/change-log): its durable checkpoint — the
+ * (txId, id) of the last row it handled — and the lease that lets exactly one replica of the
+ * consumer run at a time. The checkpoint is written only by the current, unexpired holder.
+ */
+export const changeLogConsumer = pgTable('change_log_consumer', {
+  name: text().primaryKey(),
+  checkpointTxId: xid8()
+    .notNull()
+    .default(sql`'0'::xid8`),
+  checkpointId: bigint({ mode: 'number' }).notNull().default(0),
+  /** The replica holding the lease (null once released). */
+  holder: text(),
+  leaseExpiresAt: timestamptz(),
+  updatedAt: timestamptz().notNull().defaultNow(),
+});

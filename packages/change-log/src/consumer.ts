@@ -1,0 +1,172 @@
+/**
+ * A named, durable reader of the change log (the worker's stream export and friends build on
+ * it). One round: take or renew the consumer's lease, read the next batch of committed rows in
+ * commit-safe order after the checkpoint (see store.ts for the ordering rule), run the handler,
+ * and only after the handler resolved move the checkpoint — fenced by the lease holder. Delivery
+ * is therefore at least once: a crash, a throwing handler or a lost lease between handling and
+ * checkpointing delivers the batch again; handlers dedupe by (pool, identity, dataset,
+ * syncCount) or by `id`.
+ *
+ * Replicas of one consumer (same name) coordinate through the lease: only the holder reads and
+ * handles; the others retry every round and take over when the holder releases the lease (clean
+ * stop) or lets it expire (died, hung). The lease is renewed every round, so `leaseMs` must be
+ * longer than the slowest batch; a holder whose lease ran out mid-batch cannot write its
+ * checkpoint, and its successor delivers that batch again.
+ *
+ * Wake-ups: LISTEN on the change feed's NOTIFY channel (other processes' writes on PostgreSQL)
+ * and, optionally, the in-process ChangeFeed (the embedded PGlite server, where writes are not
+ * announced with NOTIFY). Polling every `pollIntervalMs` is the fallback for lost hints.
+ */
+import { randomUUID } from 'node:crypto';
+import { CHANGE_CHANNEL, type ChangeFeed, type Database } from '@tandem/db';
+import {
+  acquireLease,
+  readCommittedBatch,
+  releaseLease,
+  saveCheckpoint,
+  type ChangeLogEntry,
+} from './store.js';
+
+export interface ChangeLogConsumerOptions {
+  database: Database;
+  /** Consumers with the same name share one checkpoint and one lease. */
+  name: string;
+  /** Handles one batch, in commit-safe order; the checkpoint moves only after it resolves. */
+  handler: (batch: ChangeLogEntry[]) => Promise<void>;
+  /** Rows per batch (default 100). */
+  batchSize?: number | undefined;
+  /** Fallback poll interval (default 1,000 ms); also how often a non-holder tries the lease. */
+  pollIntervalMs?: number | undefined;
+  /** Lease length (default 30,000 ms); renewed every round, at least every leaseMs / 3. */
+  leaseMs?: number | undefined;
+  /** This replica's id (default: a random UUID). */
+  holderId?: string | undefined;
+  /** In-process wake-ups (needed on PGlite, where the feed does not NOTIFY). */
+  feed?: Pick<ChangeFeed, 'subscribeAll'> | undefined;
+  /** Errors of a round (database, handler); the round is retried after the poll interval. */
+  onError?: ((error: unknown) => void) | undefined;
+}
+
+export class ChangeLogConsumer {
+  readonly holderId: string;
+  readonly #options: ChangeLogConsumerOptions;
+  readonly #batchSize: number;
+  readonly #sleepMs: number;
+  readonly #leaseMs: number;
+  #loop: Promise<void> | null = null;
+  #stopping = false;
+  #woken = false;
+  #wake: (() => void) | null = null;
+  #holding = false;
+  #unlisten: (() => Promise<void>) | null = null;
+  #unsubscribeFeed: (() => void) | null = null;
+
+  constructor(options: ChangeLogConsumerOptions) {
+    this.#options = options;
+    this.holderId = options.holderId ?? randomUUID();
+    this.#batchSize = options.batchSize ?? 100;
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#sleepMs = Math.min(options.pollIntervalMs ?? 1_000, this.#leaseMs / 3);
+  }
+
+  /** Whether this replica held the lease at its last round. */
+  get holdsLease(): boolean {
+    return this.#holding;
+  }
+
+  /** Starts listening and the background loop; resolves once started. */
+  async run(): Promise<void> {
+    if (this.#loop) return;
+    this.#stopping = false;
+    try {
+      this.#unlisten = await this.#options.database.listen(CHANGE_CHANNEL, () => this.#poke());
+    } catch (error) {
+      // No LISTEN connection: polling still delivers everything, only later.
+      this.#options.onError?.(error);
+    }
+    this.#unsubscribeFeed = this.#options.feed?.subscribeAll(() => this.#poke()) ?? null;
+    this.#loop = this.#main();
+  }
+
+  /**
+   * Stops after the in-flight batch (handled and checkpointed, or abandoned if it failed) and
+   * releases the lease so another replica takes over at once. `releaseLease: false` leaves the
+   * lease to expire, as a crashed replica would.
+   */
+  async stop(options: { releaseLease?: boolean } = {}): Promise<void> {
+    if (!this.#loop) return;
+    this.#stopping = true;
+    this.#poke();
+    await this.#loop;
+    this.#loop = null;
+    this.#unsubscribeFeed?.();
+    this.#unsubscribeFeed = null;
+    await this.#unlisten?.().catch(() => {});
+    this.#unlisten = null;
+    if (options.releaseLease !== false && this.#holding) {
+      await releaseLease(this.#options.database, {
+        name: this.#options.name,
+        holder: this.holderId,
+      }).catch((error: unknown) => this.#options.onError?.(error));
+    }
+    this.#holding = false;
+  }
+
+  async #main(): Promise<void> {
+    while (!this.#stopping) {
+      let more = false;
+      try {
+        more = await this.#round();
+      } catch (error) {
+        this.#options.onError?.(error);
+      }
+      if (!more && !this.#stopping) await this.#sleep();
+    }
+  }
+
+  /** One round; true when a full batch was handled (more may be waiting). */
+  async #round(): Promise<boolean> {
+    this.#woken = false;
+    const { database, name } = this.#options;
+    const checkpoint = await acquireLease(database, {
+      name,
+      holder: this.holderId,
+      leaseMs: this.#leaseMs,
+    });
+    this.#holding = checkpoint !== null;
+    if (!checkpoint) return false;
+    const batch = await readCommittedBatch(database.sql, checkpoint, this.#batchSize);
+    const last = batch.at(-1);
+    if (!last) return false;
+    await this.#options.handler(batch);
+    const saved = await saveCheckpoint(database, {
+      name,
+      holder: this.holderId,
+      to: { txId: last.txId, id: last.id },
+    });
+    if (!saved) {
+      // Fenced: the lease expired mid-batch and the next holder delivers this batch again.
+      this.#holding = false;
+      return false;
+    }
+    return batch.length === this.#batchSize;
+  }
+
+  #sleep(): Promise<void> {
+    if (this.#woken) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, this.#sleepMs);
+      this.#wake = done;
+    });
+  }
+
+  #poke(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+}

@@ -41,51 +41,44 @@ export function GeneralSettings({ settings }: { settings: PoolSettings }) {
   const serverErrors = save.error ? fieldErrorsOf(save.error) : {};
 
   return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault();
-        void submit();
-      }}
-      noValidate
+    <SettingsSection
+      onSubmit={submit}
+      id="general"
+      title="Identity pool"
+      description="The pool’s name, and whether apps may sync for guests."
+      footer={
+        <Button type="submit" variant="primary" busy={save.isPending} disabled={!dirty}>
+          Save
+        </Button>
+      }
     >
-      <SettingsSection
-        id="general"
-        title="Identity pool"
-        description="The pool’s name, and whether apps may sync for guests."
-        footer={
-          <Button type="submit" variant="primary" busy={save.isPending} disabled={!dirty}>
-            Save
-          </Button>
-        }
-      >
-        <Field label="Name" error={nameError ?? serverErrors.name}>
-          <input
-            className="input"
-            value={name}
-            maxLength={128}
-            onChange={(event) => {
-              setName(event.target.value);
-              setNameError(null);
-            }}
-          />
-        </Field>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={allowGuests}
-            onChange={(event) => setAllowGuests(event.target.checked)}
-          />
-          <span className="check-text">
-            <span>Allow guests (unauthenticated identities)</span>
-            <small>
-              Turning this off stops new guest identities; existing guests keep their data.
-            </small>
-          </span>
-        </label>
-        {save.error && Object.keys(serverErrors).length === 0 ? (
-          <ErrorNotice error={save.error} />
-        ) : null}
-      </SettingsSection>
-    </form>
+      <Field label="Name" error={nameError ?? serverErrors.name}>
+        <input
+          className="input"
+          value={name}
+          maxLength={128}
+          onChange={(event) => {
+            setName(event.target.value);
+            setNameError(null);
+          }}
+        />
+      </Field>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={allowGuests}
+          onChange={(event) => setAllowGuests(event.target.checked)}
+        />
+        <span className="check-text">
+          <span>Allow guests (unauthenticated identities)</span>
+          <small>
+            Turning this off stops new guest identities; existing guests keep their data.
+          </small>
+        </span>
+      </label>
+      {save.error && Object.keys(serverErrors).length === 0 ? (
+        <ErrorNotice error={save.error} />
+      ) : null}
+    </SettingsSection>
   );
 }

@@ -17,7 +17,7 @@ import { fieldErrorsOf } from '../../lib/errors';
 import { formatDate } from '../../lib/format';
 import { useTRPC } from '../../lib/trpc';
 import { issuesByPath } from '../../lib/zod-issues';
-import { SettingsSection } from './section';
+import { EnabledBadge, SettingsSection } from './section';
 import { useSettingsSaved, type PoolSettings } from './use-save-settings';
 
 export function PushSettings({ settings }: { settings: PoolSettings }) {
@@ -82,117 +82,104 @@ export function PushSettings({ settings }: { settings: PoolSettings }) {
 
   return (
     <>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void submit();
-        }}
-        noValidate
+      <SettingsSection
+        onSubmit={submit}
+        id="push"
+        title="Push synchronization"
+        badge={<EnabledBadge enabled={push.enabled} onLabel="On" offLabel="Off" />}
+        description="When an identity’s data changes, its other devices get a web push and sync at once."
+        footer={
+          <Button type="submit" variant="primary" busy={save.isPending} disabled={!dirty}>
+            Save push settings
+          </Button>
+        }
       >
-        <SettingsSection
-          id="push"
-          title="Push synchronization"
-          badge={
-            push.enabled ? (
-              <span className="badge badge-success">On</span>
-            ) : (
-              <span className="badge">Off</span>
-            )
-          }
-          description="When an identity’s data changes, its other devices get a web push and sync at once."
-          footer={
-            <Button type="submit" variant="primary" busy={save.isPending} disabled={!dirty}>
-              Save push settings
-            </Button>
-          }
-        >
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={enabled}
+            onChange={(event) => setEnabled(event.target.checked)}
+          />
+          <span className="check-text">
+            <span>Enable push synchronization</span>
+            <small>The first time, this creates the pool’s VAPID key pair.</small>
+          </span>
+        </label>
+
+        {push.vapidPublicKey ? (
+          <div className="field">
+            <span className="label" id="vapid-label">
+              VAPID public key
+            </span>
+            <div className="key-row">
+              <input
+                className="input"
+                readOnly
+                value={push.vapidPublicKey}
+                aria-labelledby="vapid-label"
+                data-testid="vapid-public-key"
+              />
+              <CopyButton text={push.vapidPublicKey} />
+            </div>
+            <p className="hint">
+              Apps pass it as <code>applicationServerKey</code> when they subscribe a browser.
+              Created {formatDate(push.vapidKeyCreatedAt)}.
+              {push.previousVapidPublicKey
+                ? ' Subscriptions made with the previous key must re-subscribe.'
+                : ''}
+            </p>
+            <div className="actions">
+              <Button size="sm" variant="danger-outline" onClick={() => setConfirmRotate(true)}>
+                Rotate key…
+              </Button>
+            </div>
+          </div>
+        ) : (
+          <p className="hint">
+            No VAPID key yet: enable push synchronization and save to create one.
+          </p>
+        )}
+
+        <fieldset className="form">
+          <legend>Notification shown when no tab of the app is open</legend>
           <label className="check">
             <input
               type="checkbox"
-              checked={enabled}
-              onChange={(event) => setEnabled(event.target.checked)}
+              checked={show}
+              onChange={(event) => setShow(event.target.checked)}
             />
             <span className="check-text">
-              <span>Enable push synchronization</span>
-              <small>The first time, this creates the pool’s VAPID key pair.</small>
+              <span>Show a notification</span>
+              <small>Browsers require a visible notification for most pushes.</small>
             </span>
           </label>
-
-          {push.vapidPublicKey ? (
-            <div className="field">
-              <span className="label" id="vapid-label">
-                VAPID public key
-              </span>
-              <div className="key-row">
-                <input
-                  className="input"
-                  readOnly
-                  value={push.vapidPublicKey}
-                  aria-labelledby="vapid-label"
-                  data-testid="vapid-public-key"
-                />
-                <CopyButton text={push.vapidPublicKey} />
-              </div>
-              <p className="hint">
-                Apps pass it as <code>applicationServerKey</code> when they subscribe a browser.
-                Created {formatDate(push.vapidKeyCreatedAt)}.
-                {push.previousVapidPublicKey
-                  ? ' Subscriptions made with the previous key must re-subscribe.'
-                  : ''}
-              </p>
-              <div className="actions">
-                <Button size="sm" variant="danger-outline" onClick={() => setConfirmRotate(true)}>
-                  Rotate key…
-                </Button>
-              </div>
-            </div>
-          ) : (
-            <p className="hint">
-              No VAPID key yet: enable push synchronization and save to create one.
-            </p>
-          )}
-
-          <fieldset className="form">
-            <legend>Notification shown when no tab of the app is open</legend>
-            <label className="check">
+          <div className="form-row">
+            <Field label="Title" error={errorOf('title')} hint="Up to 60 characters.">
               <input
-                type="checkbox"
-                checked={show}
-                onChange={(event) => setShow(event.target.checked)}
+                className="input"
+                value={title}
+                onChange={(event) => {
+                  setTitle(event.target.value);
+                  setErrors((current) => ({ ...current, title: '' }));
+                }}
               />
-              <span className="check-text">
-                <span>Show a notification</span>
-                <small>Browsers require a visible notification for most pushes.</small>
-              </span>
-            </label>
-            <div className="form-row">
-              <Field label="Title" error={errorOf('title')} hint="Up to 60 characters.">
-                <input
-                  className="input"
-                  value={title}
-                  onChange={(event) => {
-                    setTitle(event.target.value);
-                    setErrors((current) => ({ ...current, title: '' }));
-                  }}
-                />
-              </Field>
-              <Field label="Text" error={errorOf('body')} hint="Up to 160 characters.">
-                <input
-                  className="input"
-                  value={body}
-                  onChange={(event) => {
-                    setBody(event.target.value);
-                    setErrors((current) => ({ ...current, body: '' }));
-                  }}
-                />
-              </Field>
-            </div>
-          </fieldset>
-          {save.error && Object.keys(serverErrors).length === 0 ? (
-            <ErrorNotice error={save.error} />
-          ) : null}
-        </SettingsSection>
-      </form>
+            </Field>
+            <Field label="Text" error={errorOf('body')} hint="Up to 160 characters.">
+              <input
+                className="input"
+                value={body}
+                onChange={(event) => {
+                  setBody(event.target.value);
+                  setErrors((current) => ({ ...current, body: '' }));
+                }}
+              />
+            </Field>
+          </div>
+        </fieldset>
+        {save.error && Object.keys(serverErrors).length === 0 ? (
+          <ErrorNotice error={save.error} />
+        ) : null}
+      </SettingsSection>
 
       <Dialog
         open={confirmRotate}

@@ -15,7 +15,7 @@ import { fieldErrorsOf } from '../../lib/errors';
 import { formatCount, formatDate } from '../../lib/format';
 import { useTRPC } from '../../lib/trpc';
 import { issuesByPath } from '../../lib/zod-issues';
-import { SettingsSection } from './section';
+import { EnabledBadge, SettingsSection } from './section';
 import { useSettingsSaved, type PoolSettings } from './use-save-settings';
 
 type Kind = StreamSink['kind'];
@@ -217,138 +217,121 @@ export function StreamsSettings({ settings }: { settings: PoolSettings }) {
   );
 
   return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault();
-        void submit();
-      }}
-      noValidate
-    >
-      <SettingsSection
-        id="streams"
-        title="Streams"
-        badge={
-          configured ? (
-            configured.enabled ? (
-              <span className="badge badge-success">Enabled</span>
-            ) : (
-              <span className="badge">Disabled</span>
-            )
-          ) : (
-            <span className="badge">Not configured</span>
-          )
-        }
-        description="Send every change of this pool’s datasets to a stream, as it is committed."
-        footer={
-          <>
-            {configured ? (
-              <Button
-                variant="danger-outline"
-                onClick={() => void removeConfiguration()}
-                disabled={save.isPending}
-              >
-                Remove configuration
-              </Button>
-            ) : null}
-            <Button type="submit" variant="primary" busy={save.isPending}>
-              Save streams
+    <SettingsSection
+      onSubmit={submit}
+      id="streams"
+      title="Streams"
+      badge={<EnabledBadge enabled={configured?.enabled ?? null} noneLabel="Not configured" />}
+      description="Send every change of this pool’s datasets to a stream, as it is committed."
+      footer={
+        <>
+          {configured ? (
+            <Button
+              variant="danger-outline"
+              onClick={() => void removeConfiguration()}
+              disabled={save.isPending}
+            >
+              Remove configuration
             </Button>
-          </>
-        }
-      >
-        {configured ? (
-          <dl className="meta-list" data-testid="streams-health">
-            <dt>Health</dt>
-            <dd>
-              <span className={`badge ${health.tone}`}>{health.label}</span>{' '}
-              <span className="hint">{health.help}</span>
-            </dd>
-            <dt>Backlog</dt>
-            <dd>
-              {settings.streamsHealth.backlog === null
-                ? 'Unknown'
-                : `${formatCount(settings.streamsHealth.backlog)} changes waiting`}
-            </dd>
-            {settings.streamsHealth.lastError ? (
-              <>
-                <dt>Last error</dt>
-                <dd className="field-error">{settings.streamsHealth.lastError}</dd>
-              </>
-            ) : null}
-            <dt>Checked</dt>
-            <dd>{formatDate(settings.streamsHealth.checkedAt)}</dd>
-          </dl>
-        ) : null}
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={enabled}
-            onChange={(event) => setEnabled(event.target.checked)}
-          />
-          <span className="check-text">
-            <span>Enabled</span>
-            <small>When disabled the configuration is kept and nothing is sent.</small>
-          </span>
-        </label>
-        <Field label="Sink" hint={KINDS.find((entry) => entry.kind === kind)?.help}>
-          <select
-            className="select"
-            value={kind}
-            onChange={(event) => {
-              setKind(event.target.value as Kind);
-              setErrors({});
-            }}
-          >
-            {KINDS.map((entry) => (
-              <option key={entry.kind} value={entry.kind}>
-                {entry.label}
-              </option>
-            ))}
-          </select>
-        </Field>
-        {kind === 'postgres' ? (
+          ) : null}
+          <Button type="submit" variant="primary" busy={save.isPending}>
+            Save streams
+          </Button>
+        </>
+      }
+    >
+      {configured ? (
+        <dl className="meta-list" data-testid="streams-health">
+          <dt>Health</dt>
+          <dd>
+            <span className={`badge ${health.tone}`}>{health.label}</span>{' '}
+            <span className="hint">{health.help}</span>
+          </dd>
+          <dt>Backlog</dt>
+          <dd>
+            {settings.streamsHealth.backlog === null
+              ? 'Unknown'
+              : `${formatCount(settings.streamsHealth.backlog)} changes waiting`}
+          </dd>
+          {settings.streamsHealth.lastError ? (
+            <>
+              <dt>Last error</dt>
+              <dd className="field-error">{settings.streamsHealth.lastError}</dd>
+            </>
+          ) : null}
+          <dt>Checked</dt>
+          <dd>{formatDate(settings.streamsHealth.checkedAt)}</dd>
+        </dl>
+      ) : null}
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={enabled}
+          onChange={(event) => setEnabled(event.target.checked)}
+        />
+        <span className="check-text">
+          <span>Enabled</span>
+          <small>When disabled the configuration is kept and nothing is sent.</small>
+        </span>
+      </label>
+      <Field label="Sink" hint={KINDS.find((entry) => entry.kind === kind)?.help}>
+        <select
+          className="select"
+          value={kind}
+          onChange={(event) => {
+            setKind(event.target.value as Kind);
+            setErrors({});
+          }}
+        >
+          {KINDS.map((entry) => (
+            <option key={entry.kind} value={entry.kind}>
+              {entry.label}
+            </option>
+          ))}
+        </select>
+      </Field>
+      {kind === 'postgres' ? (
+        <div className="form-row">
+          {text('retentionDays', 'Keep records for (days)', '1 to 365 days.')}
+        </div>
+      ) : null}
+      {kind === 'nats' ? (
+        <>
           <div className="form-row">
-            {text('retentionDays', 'Keep records for (days)', '1 to 365 days.')}
+            {text('host', 'Host', 'Host name or IP address of a NATS server.', 'nats.internal')}
+            {text('port', 'Port', 'Default 4222.', '4222')}
           </div>
-        ) : null}
-        {kind === 'nats' ? (
-          <>
-            <div className="form-row">
-              {text('host', 'Host', 'Host name or IP address of a NATS server.', 'nats.internal')}
-              {text('port', 'Port', 'Default 4222.', '4222')}
-            </div>
-            <div className="form-row">
-              {text('stream', 'JetStream stream', 'Created if missing. Letters, digits, _ and -.')}
-              {text('subjectPrefix', 'Subject prefix', 'Dot-separated, e.g. tandem.changes.')}
-            </div>
-          </>
-        ) : null}
-        {kind === 'redis' ? (
-          <>
-            <div className="form-row">
-              {text('host', 'Host', 'Host name or IP address of a Redis server.', 'redis.internal')}
-              {text('port', 'Port', 'Default 6379.', '6379')}
-            </div>
-            <div className="form-row">{text('redisStream', 'Stream key')}</div>
-          </>
-        ) : null}
-        {kind === 'kinesis' ? (
-          <>
-            <div className="form-row">
-              {text('streamName', 'Stream name', 'Letters, digits, _ . and -.')}
-              {text('region', 'Region', 'An AWS region such as eu-west-1.')}
-            </div>
-            {text(
-              'endpoint',
-              'Endpoint (optional)',
-              'Only for LocalStack, kinesalite or a VPC endpoint; empty for AWS.',
-              'https://kinesis.eu-west-1.amazonaws.com',
-            )}
-          </>
-        ) : null}
-        {errors._form ? <p className="field-error">{errors._form}</p> : null}
-        {unplacedServerError ? <ErrorNotice error={save.error} /> : null}
-      </SettingsSection>
-    </form>
+          <div className="form-row">
+            {text('stream', 'JetStream stream', 'Created if missing. Letters, digits, _ and -.')}
+            {text('subjectPrefix', 'Subject prefix', 'Dot-separated, e.g. tandem.changes.')}
+          </div>
+        </>
+      ) : null}
+      {kind === 'redis' ? (
+        <>
+          <div className="form-row">
+            {text('host', 'Host', 'Host name or IP address of a Redis server.', 'redis.internal')}
+            {text('port', 'Port', 'Default 6379.', '6379')}
+          </div>
+          <div className="form-row">{text('redisStream', 'Stream key')}</div>
+        </>
+      ) : null}
+      {kind === 'kinesis' ? (
+        <>
+          <div className="form-row">
+            {text('streamName', 'Stream name', 'Letters, digits, _ . and -.')}
+            {text('region', 'Region', 'An AWS region such as eu-west-1.')}
+          </div>
+          {text(
+            'endpoint',
+            'Endpoint (optional)',
+            'Only for LocalStack, kinesalite or a VPC endpoint; empty for AWS.',
+            'https://kinesis.eu-west-1.amazonaws.com',
+          )}
+        </>
+      ) : null}
+      {errors._form ? <p className="field-error">{errors._form}</p> : null}
+      {unplacedServerError ? <ErrorNotice error={save.error} /> : null}
+    </SettingsSection>
   );
 }

@@ -14,7 +14,7 @@ import { useToast } from '../toast';
 import { explainError } from '../../lib/errors';
 import { useTRPC } from '../../lib/trpc';
 import { issuesByPath } from '../../lib/zod-issues';
-import { SettingsSection } from './section';
+import { EnabledBadge, SettingsSection } from './section';
 import { useSettingsSaved, type PoolSettings } from './use-save-settings';
 
 const TEMPLATE = `export default async function (event) {
@@ -82,122 +82,105 @@ export function SyncTriggerSettings({ settings }: { settings: PoolSettings }) {
   };
 
   return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault();
-        void submit();
-      }}
-      noValidate
-    >
-      <SettingsSection
-        id="trigger"
-        title="Sync trigger"
-        badge={
-          current ? (
-            current.enabled ? (
-              <span className="badge badge-success">Enabled</span>
-            ) : (
-              <span className="badge">Disabled</span>
-            )
-          ) : (
-            <span className="badge">None</span>
-          )
-        }
-        description="Runs before each device sync is written, and may change or refuse it (5 s budget). Console changes skip it."
-        footer={
-          <>
-            {current ? (
-              <Button
-                variant="danger-outline"
-                onClick={() => void remove()}
-                disabled={save.isPending}
-              >
-                Remove trigger
-              </Button>
-            ) : null}
-            <Button type="submit" variant="primary" busy={save.isPending}>
-              Save sync trigger
+    <SettingsSection
+      onSubmit={submit}
+      id="trigger"
+      title="Sync trigger"
+      badge={<EnabledBadge enabled={current?.enabled ?? null} noneLabel="None" />}
+      description="Runs before each device sync is written, and may change or refuse it (5 s budget). Console changes skip it."
+      footer={
+        <>
+          {current ? (
+            <Button
+              variant="danger-outline"
+              onClick={() => void remove()}
+              disabled={save.isPending}
+            >
+              Remove trigger
             </Button>
-          </>
-        }
-      >
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={enabled}
-            onChange={(event) => setEnabled(event.target.checked)}
-          />
-          <span className="check-text">
-            <span>Enabled</span>
-            <small>When disabled, syncs are written without running the trigger.</small>
-          </span>
-        </label>
-        <fieldset>
-          <legend>Run</legend>
-          <div className="radios">
-            <label className="check">
-              <input
-                type="radio"
-                name="trigger-kind"
-                checked={kind === 'function'}
-                onChange={() => {
-                  setKind('function');
-                  setError(null);
-                }}
-              />
-              <span>A JavaScript function</span>
-            </label>
-            <label className="check">
-              <input
-                type="radio"
-                name="trigger-kind"
-                checked={kind === 'webhook'}
-                onChange={() => {
-                  setKind('webhook');
-                  setError(null);
-                }}
-              />
-              <span>A webhook</span>
-            </label>
-          </div>
-        </fieldset>
-        {kind === 'webhook' ? (
-          <Field
-            label="Webhook URL"
-            error={error}
-            hint="Receives the event as a signed POST; its JSON answer replaces the records. https, or http on localhost."
-          >
+          ) : null}
+          <Button type="submit" variant="primary" busy={save.isPending}>
+            Save sync trigger
+          </Button>
+        </>
+      }
+    >
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={enabled}
+          onChange={(event) => setEnabled(event.target.checked)}
+        />
+        <span className="check-text">
+          <span>Enabled</span>
+          <small>When disabled, syncs are written without running the trigger.</small>
+        </span>
+      </label>
+      <fieldset>
+        <legend>Run</legend>
+        <div className="radios">
+          <label className="check">
             <input
-              className="input"
-              type="url"
-              value={url}
-              placeholder="https://example.com/tandem/sync-trigger"
-              onChange={(event) => {
-                setUrl(event.target.value);
+              type="radio"
+              name="trigger-kind"
+              checked={kind === 'function'}
+              onChange={() => {
+                setKind('function');
                 setError(null);
               }}
-              spellCheck={false}
             />
-          </Field>
-        ) : (
-          <Field
-            label="Function source"
-            error={error}
-            hint="A module with a default export. It is checked for syntax errors when you save."
-          >
-            <textarea
-              className="textarea"
-              rows={10}
-              value={source}
-              onChange={(event) => {
-                setSource(event.target.value);
+            <span>A JavaScript function</span>
+          </label>
+          <label className="check">
+            <input
+              type="radio"
+              name="trigger-kind"
+              checked={kind === 'webhook'}
+              onChange={() => {
+                setKind('webhook');
                 setError(null);
               }}
-              spellCheck={false}
             />
-          </Field>
-        )}
-      </SettingsSection>
-    </form>
+            <span>A webhook</span>
+          </label>
+        </div>
+      </fieldset>
+      {kind === 'webhook' ? (
+        <Field
+          label="Webhook URL"
+          error={error}
+          hint="Receives the event as a signed POST; its JSON answer replaces the records. https, or http on localhost."
+        >
+          <input
+            className="input"
+            type="url"
+            value={url}
+            placeholder="https://example.com/tandem/sync-trigger"
+            onChange={(event) => {
+              setUrl(event.target.value);
+              setError(null);
+            }}
+            spellCheck={false}
+          />
+        </Field>
+      ) : (
+        <Field
+          label="Function source"
+          error={error}
+          hint="A module with a default export. It is checked for syntax errors when you save."
+        >
+          <textarea
+            className="textarea"
+            rows={10}
+            value={source}
+            onChange={(event) => {
+              setSource(event.target.value);
+              setError(null);
+            }}
+            spellCheck={false}
+          />
+        </Field>
+      )}
+    </SettingsSection>
   );
 }

@@ -200,3 +200,40 @@ test('a NOTIFY wakes the consumer well before the poll interval', async () => {
   expect(Date.now() - start).toBeLessThan(2_000);
   expect(ids(seen)).toEqual([id]);
 });
+
+test('a row held back by an older open transaction is read soon after it ends, without another NOTIFY', async (context) => {
+  if (!database.url) {
+    context.skip('needs a second connection holding a transaction open');
+    return;
+  }
+  const blocker = new pg.Client({ connectionString: database.url });
+  await blocker.connect();
+  try {
+    const seen: ChangeLogEntry[] = [];
+    const c = consumer({
+      pollIntervalMs: 10_000,
+      leaseMs: 60_000,
+      handler: async (batch) => void seen.push(...batch),
+    });
+    await c.run();
+    await waitFor(() => c.holdsLease);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // asleep for the next 10 s
+
+    // Any open transaction with an id (here one that wrote nothing to change_log, as a test in
+    // another database would) holds the snapshot xmin back.
+    await blocker.query('begin');
+    await blocker.query('select pg_current_xact_id()');
+    const id = await insertChange();
+    await database.notify(CHANGE_CHANNEL, ['{}']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen).toEqual([]);
+
+    const released = Date.now();
+    await blocker.query('commit');
+    await waitFor(() => seen.length >= 1, 5_000);
+    expect(Date.now() - released).toBeLessThan(2_000);
+    expect(ids(seen)).toEqual([id]);
+  } finally {
+    await blocker.end();
+  }
+});

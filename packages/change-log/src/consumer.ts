@@ -15,13 +15,17 @@
  *
  * Wake-ups: LISTEN on the change feed's NOTIFY channel (other processes' writes on PostgreSQL)
  * and, optionally, the in-process ChangeFeed (the embedded PGlite server, where writes are not
- * announced with NOTIFY). Polling every `pollIntervalMs` is the fallback for lost hints.
+ * announced with NOTIFY). Polling every `pollIntervalMs` is the fallback for lost hints. A
+ * row whose NOTIFY came while an older transaction (in any database of the cluster) was still
+ * open cannot be read yet; the consumer then re-reads every 20 ms, backing off to 500 ms, until
+ * it can, instead of waiting for the next poll.
  */
 import { randomUUID } from 'node:crypto';
 import { CHANGE_CHANNEL, type ChangeFeed, type Database } from '@tandem/db';
 import {
   acquireLease,
   readCommittedBatch,
+  hasHeldBackRows,
   releaseLease,
   saveCheckpoint,
   type ChangeLogEntry,
@@ -47,6 +51,9 @@ export interface ChangeLogConsumerOptions {
   onError?: ((error: unknown) => void) | undefined;
 }
 
+const HELD_BACK_FIRST_DELAY_MS = 20;
+const HELD_BACK_MAX_DELAY_MS = 500;
+
 export class ChangeLogConsumer {
   readonly holderId: string;
   readonly #options: ChangeLogConsumerOptions;
@@ -58,6 +65,9 @@ export class ChangeLogConsumer {
   #woken = false;
   #wake: (() => void) | null = null;
   #holding = false;
+  /** Rows were waiting on an unfinished transaction at the last read; retry delay in ms. */
+  #heldBack = false;
+  #heldBackDelayMs = HELD_BACK_FIRST_DELAY_MS;
   #unlisten: (() => Promise<void>) | null = null;
   #unsubscribeFeed: (() => void) | null = null;
 
@@ -137,6 +147,7 @@ export class ChangeLogConsumer {
     if (!checkpoint) return false;
     const batch = await readCommittedBatch(database.sql, checkpoint, this.#batchSize);
     const last = batch.at(-1);
+    if (batch.length < this.#batchSize) this.#heldBack = await hasHeldBackRows(database.sql);
     if (!last) return false;
     await this.#options.handler(batch);
     const saved = await saveCheckpoint(database, {
@@ -154,13 +165,22 @@ export class ChangeLogConsumer {
 
   #sleep(): Promise<void> {
     if (this.#woken) return Promise.resolve();
+    // A row committed behind an unfinished transaction announced itself already; its NOTIFY
+    // will not come again, so look again soon (backing off) instead of waiting for the poll.
+    let sleepMs = this.#sleepMs;
+    if (this.#heldBack) {
+      sleepMs = Math.min(this.#heldBackDelayMs, this.#sleepMs);
+      this.#heldBackDelayMs = Math.min(this.#heldBackDelayMs * 2, HELD_BACK_MAX_DELAY_MS);
+    } else {
+      this.#heldBackDelayMs = HELD_BACK_FIRST_DELAY_MS;
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.#wake = null;
         resolve();
       };
-      const timer = setTimeout(done, this.#sleepMs);
+      const timer = setTimeout(done, sleepMs);
       this.#wake = done;
     });
   }

@@ -99,6 +99,24 @@ export async function readCommittedBatch(
   }));
 }
 
+const heldBackStatement = {
+  name: 'change_log_held_back',
+  text: `select exists (
+      select 1 from change_log where tx_id >= pg_snapshot_xmin(pg_current_snapshot())
+    ) as held_back`,
+};
+
+/**
+ * Whether rows exist that the commit-safe read cannot deliver yet: written by transactions at
+ * or above the snapshot's xmin, because they (or an older transaction anywhere in the cluster)
+ * have not finished. A consumer that sees this checks again soon rather than waiting for the
+ * next NOTIFY, which those rows' commit may already have sent.
+ */
+export async function hasHeldBackRows(sql: SqlRunner): Promise<boolean> {
+  const [row] = await sql.query<{ held_back: boolean }>(heldBackStatement, []);
+  return row?.held_back === true;
+}
+
 const acquireStatement = {
   name: 'change_log_acquire_lease',
   text: `insert into change_log_consumer (name, holder, lease_expires_at)

@@ -12,6 +12,7 @@ import {
   type Database,
   type IdentityPoolRow,
 } from '@tandem/db';
+import { startStreamWorker } from '@tandem/streams';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -140,6 +141,16 @@ export async function startApi(
       logger.info({ mergedDatasets: result.mergedDatasetNames.length }, 'guest identity adopted');
     },
   });
+  // The embedded default hosts the worker's stream services too (DESIGN §2); they wake on the
+  // in-process change feed, as PGlite writes are not announced with NOTIFY.
+  const streamWorker =
+    (env.RUN_WORKER ?? !env.DATABASE_URL) && !options.clusterWorker
+      ? await startStreamWorker({
+          database,
+          feed: changeFeed,
+          logger: logger.child({ service: 'worker' }),
+        })
+      : null;
   const deps: ApiDeps = {
     database,
     auth,
@@ -175,6 +186,7 @@ export async function startApi(
     stop: () =>
       (stopping ??= (async () => {
         await server.close(env.SHUTDOWN_GRACE_MS);
+        await streamWorker?.stop();
         if (!options.database) await database.close();
       })()),
   };

@@ -64,6 +64,12 @@ export const envSchema = z.object({
    * the embedded PGlite database can only be opened by one process.
    */
   API_WORKERS: z.coerce.number().int().min(1).max(256).default(1),
+  /**
+   * Run the worker's stream services (export, bulk publish, retention) in this process. Unset:
+   * yes on the embedded database (the one process hosts everything), no with DATABASE_URL,
+   * where `apps/worker` runs them as their own processes.
+   */
+  RUN_WORKER: booleanText.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

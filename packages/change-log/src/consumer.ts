@@ -35,6 +35,8 @@ export interface ChangeLogConsumerOptions {
   database: Database;
   /** Consumers with the same name share one checkpoint and one lease. */
   name: string;
+  /** Only this pool's changes (the default: every pool's). */
+  identityPoolId?: string | undefined;
   /** Handles one batch, in commit-safe order; the checkpoint moves only after it resolves. */
   handler: (batch: ChangeLogEntry[]) => Promise<void>;
   /** Rows per batch (default 100). */
@@ -47,8 +49,15 @@ export interface ChangeLogConsumerOptions {
   holderId?: string | undefined;
   /** In-process wake-ups (needed on PGlite, where the feed does not NOTIFY). */
   feed?: Pick<ChangeFeed, 'subscribeAll'> | undefined;
-  /** Errors of a round (database, handler); the round is retried after the poll interval. */
+  /**
+   * Errors of a round (database, handler). The round is retried after a pause that doubles per
+   * consecutive failure, from `retryMinMs` (default 200) up to `retryMaxMs` (default 30 s, at
+   * most leaseMs / 3 so the holder keeps its lease); wake-ups do not cut it short, so a failing
+   * sink is not hammered by every write.
+   */
   onError?: ((error: unknown) => void) | undefined;
+  retryMinMs?: number | undefined;
+  retryMaxMs?: number | undefined;
 }
 
 const HELD_BACK_FIRST_DELAY_MS = 20;
@@ -68,6 +77,9 @@ export class ChangeLogConsumer {
   /** Rows were waiting on an unfinished transaction at the last read; retry delay in ms. */
   #heldBack = false;
   #heldBackDelayMs = HELD_BACK_FIRST_DELAY_MS;
+  #failures = 0;
+  readonly #retryMinMs: number;
+  readonly #retryMaxMs: number;
   #unlisten: (() => Promise<void>) | null = null;
   #unsubscribeFeed: (() => void) | null = null;
 
@@ -77,6 +89,8 @@ export class ChangeLogConsumer {
     this.#batchSize = options.batchSize ?? 100;
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#sleepMs = Math.min(options.pollIntervalMs ?? 1_000, this.#leaseMs / 3);
+    this.#retryMaxMs = Math.min(options.retryMaxMs ?? 30_000, this.#leaseMs / 3);
+    this.#retryMinMs = Math.min(options.retryMinMs ?? 200, this.#retryMaxMs);
   }
 
   /** Whether this replica held the lease at its last round. */
@@ -124,11 +138,15 @@ export class ChangeLogConsumer {
 
   async #main(): Promise<void> {
     while (!this.#stopping) {
-      let more = false;
+      let more: boolean;
       try {
         more = await this.#round();
+        this.#failures = 0;
       } catch (error) {
+        this.#failures++;
         this.#options.onError?.(error);
+        if (!this.#stopping) await this.#pause(this.#retryDelayMs());
+        continue;
       }
       if (!more && !this.#stopping) await this.#sleep();
     }
@@ -145,9 +163,17 @@ export class ChangeLogConsumer {
     });
     this.#holding = checkpoint !== null;
     if (!checkpoint) return false;
-    const batch = await readCommittedBatch(database.sql, checkpoint, this.#batchSize);
+    const { identityPoolId } = this.#options;
+    const batch = await readCommittedBatch(
+      database.sql,
+      checkpoint,
+      this.#batchSize,
+      identityPoolId,
+    );
     const last = batch.at(-1);
-    if (batch.length < this.#batchSize) this.#heldBack = await hasHeldBackRows(database.sql);
+    if (batch.length < this.#batchSize) {
+      this.#heldBack = await hasHeldBackRows(database.sql, identityPoolId);
+    }
     if (!last) return false;
     await this.#options.handler(batch);
     const saved = await saveCheckpoint(database, {
@@ -182,6 +208,29 @@ export class ChangeLogConsumer {
       };
       const timer = setTimeout(done, sleepMs);
       this.#wake = done;
+    });
+  }
+
+  #retryDelayMs(): number {
+    const base = Math.min(
+      this.#retryMinMs * 2 ** Math.min(this.#failures - 1, 20),
+      this.#retryMaxMs,
+    );
+    return base * (0.75 + Math.random() * 0.25); // jitter: replicas do not retry in step
+  }
+
+  /** Sleeps `ms`, cut short only by stop(). */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wake = () => {
+        if (this.#stopping) done();
+      };
     });
   }
 

@@ -64,25 +64,50 @@ interface EntryRow {
   committed_at_ms: unknown;
 }
 
+const entryColumns = `id::int8 as id, tx_id::text as tx_id, identity_pool_id, identity_id,
+  dataset_name, sync_count::int8 as sync_count, kind, records, last_modified_by, device_id,
+  source, (extract(epoch from committed_at) * 1000)::float8 as committed_at_ms`;
+
 const readBatchStatement = {
   name: 'change_log_read_batch',
-  text: `select id::int8 as id, tx_id::text as tx_id, identity_pool_id, identity_id, dataset_name,
-      sync_count::int8 as sync_count, kind, records, last_modified_by, device_id, source,
-      (extract(epoch from committed_at) * 1000)::float8 as committed_at_ms
-    from change_log
+  text: `select ${entryColumns} from change_log
     where tx_id < pg_snapshot_xmin(pg_current_snapshot())
       and (tx_id, id) > ($1::xid8, $2::int8)
     order by tx_id, id
     limit $3`,
 };
 
-/** Up to `limit` committed rows after `after`, in commit-safe order (see the file comment). */
+/** The same for one identity pool (index change_log_pool_tx_idx). */
+const readPoolBatchStatement = {
+  name: 'change_log_read_pool_batch',
+  text: `select ${entryColumns} from change_log
+    where identity_pool_id = $4
+      and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+      and (tx_id, id) > ($1::xid8, $2::int8)
+    order by tx_id, id
+    limit $3`,
+};
+
+/**
+ * Up to `limit` committed rows after `after`, in commit-safe order (see the file comment); with
+ * `identityPoolId`, only that pool's rows (each pool's stream export is its own consumer, so a
+ * failing sink holds up only its own pool).
+ */
 export async function readCommittedBatch(
   sql: SqlRunner,
   after: Checkpoint,
   limit: number,
+  identityPoolId?: string,
 ): Promise<ChangeLogEntry[]> {
-  const rows = await sql.query<EntryRow>(readBatchStatement, [after.txId, after.id, limit]);
+  const rows =
+    identityPoolId === undefined
+      ? await sql.query<EntryRow>(readBatchStatement, [after.txId, after.id, limit])
+      : await sql.query<EntryRow>(readPoolBatchStatement, [
+          after.txId,
+          after.id,
+          limit,
+          identityPoolId,
+        ]);
   return rows.map((r) => ({
     id: Number(r.id),
     txId: r.tx_id,
@@ -106,15 +131,52 @@ const heldBackStatement = {
     ) as held_back`,
 };
 
+const heldBackPoolStatement = {
+  name: 'change_log_held_back_pool',
+  text: `select exists (
+      select 1 from change_log
+      where identity_pool_id = $1 and tx_id >= pg_snapshot_xmin(pg_current_snapshot())
+    ) as held_back`,
+};
+
 /**
  * Whether rows exist that the commit-safe read cannot deliver yet: written by transactions at
  * or above the snapshot's xmin, because they (or an older transaction anywhere in the cluster)
  * have not finished. A consumer that sees this checks again soon rather than waiting for the
  * next NOTIFY, which those rows' commit may already have sent.
  */
-export async function hasHeldBackRows(sql: SqlRunner): Promise<boolean> {
-  const [row] = await sql.query<{ held_back: boolean }>(heldBackStatement, []);
+export async function hasHeldBackRows(sql: SqlRunner, identityPoolId?: string): Promise<boolean> {
+  const [row] =
+    identityPoolId === undefined
+      ? await sql.query<{ held_back: boolean }>(heldBackStatement, [])
+      : await sql.query<{ held_back: boolean }>(heldBackPoolStatement, [identityPoolId]);
   return row?.held_back === true;
+}
+
+const backlogStatement = {
+  name: 'change_log_backlog',
+  text: `select count(*)::int8 as backlog from (
+      select 1 from change_log c, change_log_consumer k
+      where k.name = $1 and c.identity_pool_id = $2
+        and (c.tx_id, c.id) > (k.checkpoint_tx_id, k.checkpoint_id)
+      limit $3
+    ) pending`,
+};
+
+/**
+ * How many of a pool's changes a consumer has not handled yet (committed or about to be),
+ * counted up to `cap` so a huge backlog stays cheap to report.
+ */
+export async function countBacklog(
+  sql: SqlRunner,
+  args: { name: string; identityPoolId: string; cap?: number },
+): Promise<number> {
+  const [row] = await sql.query<{ backlog: unknown }>(backlogStatement, [
+    args.name,
+    args.identityPoolId,
+    args.cap ?? 1_000_000,
+  ]);
+  return Number(row?.backlog ?? 0);
 }
 
 const acquireStatement = {

@@ -8,6 +8,7 @@ export * from './queries/identity.js';
 export * from './queries/merge.js';
 export * from './queries/pool-settings.js';
 export * from './queries/setup-lock.js';
+export * from './queries/stream-export.js';
 export * from './queries/usage.js';
 export * from './secret-box.js';
 export * from './vapid-key-pair.js';

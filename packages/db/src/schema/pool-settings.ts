@@ -1,5 +1,6 @@
 import type {
   PushSettings,
+  StreamRecordWire,
   StreamsHealth,
   StreamsSettings,
   SyncTriggerSettings,
@@ -89,7 +90,41 @@ export const bulkPublish = pgTable('bulk_publish', {
   failureMessage: text(),
   progressDone: integer(),
   progressTotal: integer(),
+  /**
+   * Where a run resumes: the last (identityId, datasetName) published, in that order. A worker
+   * that died mid-run leaves it, and the next one carries on after it.
+   */
+  cursorIdentityId: text(),
+  cursorDatasetName: text(),
+  /** The worker running the job, and until when (a dead worker's lease runs out). */
+  holder: text(),
+  leaseExpiresAt: timestamptz(),
 });
+
+/**
+ * The `postgres` stream sink (the embedded default): every exported change of a pool, in the
+ * Cognito Streams record format, readable through the admin API. `dedupeKey` is unique per pool,
+ * so a replayed change (at-least-once export) is stored once. Rows older than the pool's
+ * retention are deleted by the worker.
+ */
+export const streamRecord = pgTable(
+  'stream_record',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    identityPoolId: text()
+      .notNull()
+      .references(() => identityPool.id, { onDelete: 'cascade' }),
+    dedupeKey: text().notNull(),
+    /** Written only by the postgres sink, from records built by @tandem/streams. */
+    record: jsonb().$type<StreamRecordWire>().notNull(),
+    publishedAt: timestamptz().notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('stream_record_dedupe_unique').on(t.identityPoolId, t.dedupeKey),
+    index('stream_record_pool_idx').on(t.identityPoolId, t.id),
+    index('stream_record_published_idx').on(t.publishedAt),
+  ],
+);
 
 /**
  * Short-lived named locks that work the same on PGlite and across PostgreSQL replicas without

@@ -45,9 +45,7 @@ async function startWorker(
   const worker = await startStreamWorker({
     database,
     feed,
-    logger: process.env['DEBUG_WORKER']
-      ? { info: console.log, warn: console.log, error: console.log }
-      : silentLogger,
+    logger: silentLogger,
     holderId: options.holderId,
     exporter: {
       pollIntervalMs: 200,

@@ -15,9 +15,11 @@ import { useRouteIds } from '../../../../lib/use-pool';
 export default function EditPoolPage() {
   const { poolId } = useRouteIds();
   const trpc = useTRPC();
-  const settings = useQuery(
-    trpc.admin.identityPool.settings.queryOptions({ identityPoolId: poolId }),
-  );
+  const settings = useQuery({
+    ...trpc.admin.identityPool.settings.queryOptions({ identityPoolId: poolId }),
+    // The worker reports the stream's health and backlog every few seconds: follow it.
+    refetchInterval: (query) => (query.state.data?.streams?.enabled ? 5_000 : false),
+  });
   const data = settings.data;
   return (
     <>

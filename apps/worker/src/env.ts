@@ -16,8 +16,12 @@ export const envSchema = z.object({
   WORKER_ID: z.string().min(1).max(128).optional(),
   /** Fallback poll interval of the stream export (NOTIFY wakes it sooner). */
   STREAMS_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
-  /** Leases of a pool's export and of a bulk publish run: how soon a dead replica is replaced. */
-  STREAMS_LEASE_MS: z.coerce.number().int().min(300).default(30_000),
+  /**
+   * Leases of a pool's export and of a bulk publish run: how soon a dead replica is replaced.
+   * Keep it well above the slowest batch (a sink gives up on a publish after 5 s), or a live
+   * replica's batch may be taken over and sent twice.
+   */
+  STREAMS_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
   /** How often the worker rereads the pools' streams settings. */
   STREAMS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).default(2_000),
   /**

@@ -12,7 +12,13 @@ import {
   type Database,
   type IdentityPoolRow,
 } from '@tandem/db';
+import {
+  checkPushSubscription,
+  createPushEndpointPolicy,
+  startPushService,
+} from '@tandem/push-delivery';
 import { startStreamWorker } from '@tandem/streams';
+import { createSyncTriggerRunner } from '@tandem/triggers';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -141,23 +147,53 @@ export async function startApi(
       logger.info({ mergedDatasets: result.mergedDatasetNames.length }, 'guest identity adopted');
     },
   });
+  const runsWorker = (env.RUN_WORKER ?? !env.DATABASE_URL) && !options.clusterWorker;
   // The embedded default hosts the worker's stream services too (DESIGN §2); they wake on the
   // in-process change feed, as PGlite writes are not announced with NOTIFY.
-  const streamWorker =
-    (env.RUN_WORKER ?? !env.DATABASE_URL) && !options.clusterWorker
-      ? await startStreamWorker({
-          database,
-          feed: changeFeed,
-          logger: logger.child({ service: 'worker' }),
-        })
-      : null;
+  const streamWorker = runsWorker
+    ? await startStreamWorker({
+        database,
+        feed: changeFeed,
+        logger: logger.child({ service: 'worker' }),
+      })
+    : null;
+  const secrets = deriveApiSecrets(secret);
+  const list = (text: string | undefined) =>
+    text === undefined
+      ? undefined
+      : text
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean);
+  const pushPolicy = createPushEndpointPolicy({
+    allowedHosts: list(env.PUSH_ALLOWED_HOSTS),
+    devOrigins: list(env.PUSH_DEV_ORIGINS),
+  });
+  const pushService = runsWorker
+    ? await startPushService({
+        database,
+        feed: changeFeed,
+        settingsBox: secrets.settingsBox,
+        vapidSubject:
+          env.PUSH_VAPID_SUBJECT ??
+          (publicUrl.startsWith('https:') ? publicUrl : 'mailto:push@tandem.invalid'),
+        logger: logger.child({ service: 'push' }),
+        policy: {
+          allowedHosts: list(env.PUSH_ALLOWED_HOSTS),
+          devOrigins: list(env.PUSH_DEV_ORIGINS),
+        },
+      })
+    : null;
+  const syncTriggers = createSyncTriggerRunner();
   const deps: ApiDeps = {
     database,
     auth,
     syncSessionTokens: createSyncSessionTokens({ secret }),
     changeFeed,
     caches: createApiCaches({ sessionTtlMs: env.SESSION_CACHE_TTL_MS }),
-    secrets: deriveApiSecrets(secret),
+    secrets,
+    syncTriggers,
+    pushEndpoints: { check: (subscription) => checkPushSubscription(pushPolicy, subscription) },
     region: env.TANDEM_REGION,
     defaultIdentityPoolId: env.DEFAULT_POOL_ID ?? null,
   };
@@ -186,7 +222,9 @@ export async function startApi(
     stop: () =>
       (stopping ??= (async () => {
         await server.close(env.SHUTDOWN_GRACE_MS);
+        await deps.syncTriggers?.close();
         await streamWorker?.stop();
+        await pushService?.stop();
         if (!options.database) await database.close();
       })()),
   };

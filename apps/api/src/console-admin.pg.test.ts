@@ -265,7 +265,8 @@ test('streams settings are validated, stored with defaults, and removed with nul
     }),
   );
   expect(kinesis.streams?.sink).toMatchObject({ kind: 'kinesis', streamName: 'my-stream' });
-  expect(kinesis.streamsHealth.status).toBe('not-running');
+  // Saved as DISABLED: reported as such at once (no worker needs to look).
+  expect(kinesis.streamsHealth.status).toBe('disabled');
 
   for (const streams of [
     { enabled: true, sink: { kind: 'kinesis', streamName: 'bad name!', region: 'eu-west-1' } },

@@ -70,6 +70,19 @@ export const envSchema = z.object({
    * where `apps/worker` runs them as their own processes.
    */
   RUN_WORKER: booleanText.optional(),
+  /**
+   * Push services browsers may register (comma-separated host names, `*.suffix` allowed).
+   * Unset: FCM, Mozilla autopush, Apple and Windows push services. Research B4: closed by
+   * default, so a device cannot make the server call arbitrary URLs.
+   */
+  PUSH_ALLOWED_HOSTS: z.string().optional(),
+  /** Development and tests only: exact `http://127.0.0.1:<port>` push services to allow. */
+  PUSH_DEV_ORIGINS: z.string().default(''),
+  /** VAPID contact (`mailto:` or `https:`) push services see. Default: PUBLIC_URL if https. */
+  PUSH_VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:)/, 'mailto: or https: URL')
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

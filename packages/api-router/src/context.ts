@@ -1,6 +1,8 @@
 import type { Auth, SessionUser, SyncSessionTokens } from '@tandem/auth';
 import { getSessionUser } from '@tandem/auth';
 import type { ChangeFeed, Database, IdentityRow } from '@tandem/db';
+import type { PushSubscriptionJson, SyncTriggerSettings } from '@tandem/sync-protocol';
+import type { SyncTriggerRunner } from '@tandem/triggers';
 import type { ApiSecrets } from './secrets.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -11,6 +13,17 @@ export interface ApiDeps {
   syncSessionTokens: SyncSessionTokens;
   changeFeed: ChangeFeed;
   caches: ApiCaches;
+  /**
+   * Runs pools' sync triggers on identity writes (spec §11). The host builds it and closes it
+   * at stop; when absent, one with the default settings is made on first use (its child
+   * processes never keep the host alive and exit with it).
+   */
+  syncTriggers?: SyncTriggerRunner | undefined;
+  /**
+   * Decides whether a browser push subscription may be registered (endpoint safety: research
+   * B4); throws a SyncError saying why not.
+   */
+  pushEndpoints: { check(subscription: PushSubscriptionJson): Promise<void> };
   /** Derived from the server secret: the setup token and the settings encryption key. */
   secrets: ApiSecrets;
   /** Region for new identity pools' ids (`<region>:<uuid>`). */
@@ -31,12 +44,18 @@ export interface ApiCaches {
    * user table on every call.
    */
   adminExists: TtlCache<true>;
+  /**
+   * Each pool's sync trigger (`trigger: null` when none), read on every identity write. Saving
+   * a trigger clears this process's entry; other replicas see the change within the TTL.
+   */
+  syncTriggers: TtlCache<{ trigger: SyncTriggerSettings | null }>;
 }
 
 export const createApiCaches = (options: { sessionTtlMs?: number } = {}): ApiCaches => ({
   sessions: new TtlCache(options.sessionTtlMs ?? 5_000, 50_000),
   identities: new TtlCache(60_000, 50_000),
   adminExists: new TtlCache(60_000, 1),
+  syncTriggers: new TtlCache(5_000, 10_000),
 });
 
 export interface Context {

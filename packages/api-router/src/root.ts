@@ -6,6 +6,7 @@ import {
 import { adminIdentityPoolRouter } from './router/admin/identity-pool.js';
 import { adminPoolSettingsRouter } from './router/admin/pool-settings.js';
 import { datasetRouter } from './router/dataset.js';
+import { deviceRouter } from './router/device.js';
 import { metaRouter } from './router/meta.js';
 import { identityRouter } from './router/identity.js';
 import { liveRouter } from './router/live.js';
@@ -18,6 +19,7 @@ export const appRouter = router({
   identity: identityRouter,
   dataset: datasetRouter,
   record: recordRouter,
+  device: deviceRouter,
   live: liveRouter,
   setup: setupRouter,
   admin: router({

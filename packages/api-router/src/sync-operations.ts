@@ -17,6 +17,7 @@ import {
   type RecordPatch,
 } from '@tandem/sync-protocol';
 import type { ApiDeps } from './context.js';
+import { applySyncTrigger } from './sync-trigger.js';
 
 export const syncOperations = {
   listDatasets: (
@@ -89,11 +90,17 @@ export const syncOperations = {
       identityId: identity.id,
       datasetName: input.datasetName,
     });
+    // Identity writes run the pool's sync trigger first (it may rewrite the patches); admin
+    // and system writes never do, as in Cognito.
+    const patches =
+      writer.source === 'identity'
+        ? await applySyncTrigger(deps, identity, input)
+        : input.recordPatches;
     const { records, change } = await updateRecords(deps.database, {
       identityPoolId: identity.identityPoolId,
       identityId: identity.id,
       datasetName: input.datasetName,
-      patches: input.recordPatches,
+      patches,
       writer,
     });
     deps.changeFeed.publish([change]);

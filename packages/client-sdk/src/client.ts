@@ -5,6 +5,7 @@
  * scheduler. Datasets opened through it share all of that. See SPEC.md for the state machine
  * each dataset's sync follows, and README.md for how an app uses it.
  */
+import type { PushConfig } from '@tandem/sync-protocol';
 import { authRequest, signOutRequest, type Session } from './auth.js';
 import { createCoordination, type Coordination, type TabMessage } from './coordination.js';
 import { Dataset, type DatasetHost } from './dataset.js';
@@ -12,6 +13,14 @@ import { Emitter } from './emitter.js';
 import { TandemSyncError, toSyncError } from './errors.js';
 import { memoryStore } from './store/memory.js';
 import { newDatasetMeta, type DatasetMeta, type LocalStore } from './store/types.js';
+import {
+  disablePush,
+  enablePush,
+  pushConfig,
+  type EnablePushOptions,
+  type PushHost,
+  type PushRegistrationLike,
+} from './push.js';
 import { runSync, type SyncCallbacks, type SyncResult } from './sync-engine.js';
 import { createTransport, type FetchLike, type Transport } from './transport.js';
 
@@ -323,6 +332,38 @@ export class TandemClient {
       throw new TandemSyncError('NotSignedIn', 'Sign in (or start a guest session) first');
     }
     return this.currentIdentityId;
+  }
+
+  // ——— push sync (web push) ———
+
+  /** The pool's push configuration: whether push sync is on, and the key browsers use. */
+  pushConfig(): Promise<PushConfig> {
+    return pushConfig(this.pushHost());
+  }
+
+  /**
+   * Subscribes this browser to pushes for `datasets` (call it from a user gesture: it may ask
+   * for notification permission). The service worker behind `registration` should call
+   * `handlePush` from `@tandem/client-sdk/service-worker`. Returns this device's id.
+   */
+  enablePush(options: EnablePushOptions): Promise<string> {
+    return enablePush(this.pushHost(), options);
+  }
+
+  /** Unsubscribes this browser and removes it from the identity's devices. */
+  disablePush(registration: PushRegistrationLike): Promise<void> {
+    return disablePush(this.pushHost(), registration);
+  }
+
+  private pushHost(): PushHost {
+    return {
+      transport: this.transport,
+      identityPoolId: this.options.identityPoolId,
+      deviceId: this.deviceId,
+      ensureIdentity: async () => {
+        if (!this.currentIdentityId) await this.resolveIdentity();
+      },
+    };
   }
 
   // ——— datasets ———

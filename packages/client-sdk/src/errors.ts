@@ -19,7 +19,9 @@ export type SyncErrorKind =
   /** The app closed the client or the dataset while a sync was running. */
   | 'Closed'
   /** A local store failure (quota, I/O). */
-  | 'StoreError';
+  | 'StoreError'
+  /** This browser cannot receive pushes: permission denied, or no usable subscription. */
+  | 'PushUnavailable';
 
 const RETRYABLE = new Set<SyncErrorKind>([
   'NetworkError',

@@ -7,6 +7,8 @@ export { Dataset } from './dataset.js';
 export type { DatasetChange, SyncState, SyncStatus } from './dataset.js';
 export { TandemSyncError } from './errors.js';
 export type { SyncErrorKind } from './errors.js';
+export { base64UrlToBytes } from './push.js';
+export type { EnablePushOptions, PushRegistrationLike, PushSubscriptionLike } from './push.js';
 export { indexedDbStore } from './store/indexeddb.js';
 export type { IndexedDbStoreOptions } from './store/indexeddb.js';
 export { MemoryStore, memoryStore } from './store/memory.js';

@@ -15,6 +15,8 @@ import type {
   ListRecordsRequest,
   ListRecordsResponse,
   LiveMessage,
+  PushConfig,
+  PushSubscriptionJson,
   UpdateRecordsRequest,
   UpdateRecordsResponse,
 } from '@tandem/sync-protocol';
@@ -58,6 +60,22 @@ export interface Transport {
     input: { identityPoolId: string; lastEventId: string | null },
     handlers: LiveHandlers,
   ): () => void;
+  pushConfig(identityPoolId: string): Promise<PushConfig>;
+  registerDevice(request: {
+    identityPoolId: string;
+    platform: 'WEB_PUSH';
+    subscription: PushSubscriptionJson;
+    deviceId: string;
+  }): Promise<{ deviceId: string }>;
+  subscribeToDataset(request: DeviceDatasetRequest): Promise<unknown>;
+  unsubscribeFromDataset(request: DeviceDatasetRequest): Promise<unknown>;
+  removeDevice(request: { identityPoolId: string; deviceId: string }): Promise<unknown>;
+}
+
+export interface DeviceDatasetRequest {
+  identityPoolId: string;
+  deviceId: string;
+  datasetName: string;
 }
 
 /** tRPC lives under `/trpc` (a trailing slash in the base URL is a common copy-paste accident). */
@@ -102,6 +120,11 @@ export function createTransport(options: TransportOptions): Transport {
     listDatasets: (request) => query('dataset.list', request),
     describeDataset: (request) => query('dataset.describe', request),
     deleteDataset: (request) => mutation('dataset.delete', request),
+    pushConfig: (identityPoolId) => query('device.pushConfig', { identityPoolId }),
+    registerDevice: (request) => mutation('device.register', request),
+    subscribeToDataset: (request) => mutation('device.subscribe', request),
+    unsubscribeFromDataset: (request) => mutation('device.unsubscribe', request),
+    removeDevice: (request) => mutation('device.remove', request),
     live(input, handlers) {
       const subscription = client.subscription('live.onDatasetChange', input, {
         onStarted: () => handlers.onStarted(),

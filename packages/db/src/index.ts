@@ -3,6 +3,7 @@ export * from './client.js';
 export * from './queries/change-log.js';
 export * from './queries/dashboard.js';
 export * from './queries/dataset.js';
+export * from './queries/device.js';
 export * from './queries/identity-pool.js';
 export * from './queries/identity.js';
 export * from './queries/merge.js';

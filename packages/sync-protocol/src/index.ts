@@ -1,5 +1,6 @@
 export * from './admin.js';
 export * from './dataset.js';
+export * from './device.js';
 export * from './error-kind.js';
 export * from './identity.js';
 export * from './ids.js';

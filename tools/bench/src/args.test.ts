@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { parseArgs, wants, wantsSyncLoad } from './args.js';
+import { parseArgs, wants, wantsBaselines, wantsSyncLoad } from './args.js';
 
 const parse = (...argv: string[]) => parseArgs(argv, { outDir: '/tmp/out' });
 
@@ -21,7 +21,8 @@ test('--only: groups expand, names are case-insensitive, unknown ones are refuse
   expect([...parse('--only', 'S1,s2').only!]).toEqual(['S1X1', 'S1X5', 'S2']);
   expect([...parse('--only', 'S6,LOCAL').only!]).toEqual(['S6A', 'S6B', 'LOCAL']);
   expect([...parse('--only=s6a,local').only!]).toEqual(['S6A', 'LOCAL']);
-  expect(() => parse('--only', 'S7')).toThrow(/unknown scenario S7/);
+  expect([...parse('--only', 's7').only!]).toEqual(['S7']);
+  expect(() => parse('--only', 'S9')).toThrow(/unknown scenario S9/);
 });
 
 test('wants / wantsSyncLoad: what a selection runs', () => {
@@ -31,4 +32,8 @@ test('wants / wantsSyncLoad: what a selection runs', () => {
   expect(wantsSyncLoad(cold)).toBe(false);
   expect(wantsSyncLoad(parse('--only', 'S1x5'))).toBe(true);
   expect(wantsSyncLoad(parse())).toBe(true);
+  // S7 needs the seeded devices, not the pgbench and B_http baselines.
+  const s7 = parse('--only', 'S7');
+  expect(wantsSyncLoad(s7)).toBe(true);
+  expect(wantsBaselines(s7)).toBe(false);
 });

@@ -14,7 +14,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, USAGE, wants, wantsSyncLoad, type BenchOptions } from './args.js';
+import {
+  parseArgs,
+  USAGE,
+  wants,
+  wantsBaselines,
+  wantsSyncLoad,
+  type BenchOptions,
+} from './args.js';
 import { startChild, type Child } from './children.js';
 import { countPostgresDatabases, cpuBetween, cpuSnapshot, procAvailable } from './cpu.js';
 import { runColdSync, seedColdIdentity } from './cold-sync.js';
@@ -33,6 +40,8 @@ import {
   postgresFacts,
   recreateDatabase,
   runPgbench,
+  setPoolSyncTrigger,
+  SYNC_TRIGGER_CACHE_MS,
 } from './postgres.js';
 import {
   check,
@@ -174,16 +183,18 @@ async function pgBaseline(options: BenchOptions, C: number): Promise<PgBaseline>
   };
 }
 
-/** S1 and S2 with their baselines (B_pg, B_http), for each C. */
+/** S1 and S2 with their baselines (B_pg, B_http), and S7, for each C. */
 async function runSyncLoad(ctx: {
   options: BenchOptions;
   api: Child;
+  apiDatabaseUrl: string;
   identityPoolId: string;
   runTag: string;
   cleanup: Cleanup;
   profileFile: (name: string) => string | undefined;
 }): Promise<{ baselines: Array<PgBaseline | HttpBaseline>; results: ResultRecord[] }> {
   const { options, api, identityPoolId, runTag, cleanup, profileFile } = ctx;
+  const needBaselines = wantsBaselines(options);
   const cores = os.availableParallelism();
   const maxC = Math.max(...options.concurrency);
   log(`seeding ${maxC} devices (sign-up, identity, dataset of 5 records)`);
@@ -199,12 +210,13 @@ async function runSyncLoad(ctx: {
       `no-op ListRecords probe failed: HTTP ${probeResponse.status} ${probeResponse.body.toString()}`,
     );
   const bodyBytes = probeResponse.body.length;
-  const trivial: Child = await startChild(new URL('./trivial-server.ts', import.meta.url), {
-    name: 'trivial-http',
-    env: { BENCH_BODY_BYTES: String(bodyBytes) },
-  });
-  cleanup.add('stop trivial server', () => trivial.stop());
-  const trivialTarget = targetOf(trivial.ready.url);
+  const trivial: Child | null = needBaselines
+    ? await startChild(new URL('./trivial-server.ts', import.meta.url), {
+        name: 'trivial-http',
+        env: { BENCH_BODY_BYTES: String(bodyBytes) },
+      })
+    : null;
+  if (trivial) cleanup.add('stop trivial server', () => trivial.stop());
 
   const baselines: Array<PgBaseline | HttpBaseline> = [];
   const results: ResultRecord[] = [];
@@ -218,6 +230,93 @@ async function runSyncLoad(ctx: {
 
   for (const C of options.concurrency) {
     const devices: Device[] = allDevices.slice(0, C);
+    if (trivial) {
+      await runBaselinesAndS1S2(C, devices, trivial);
+    }
+    if (wants(options, 'S7')) results.push(await runS7(C, devices));
+    await sleep(100);
+  }
+  return { baselines, results };
+
+  /**
+   * S7: UpdateRecords (1 record/call, as S1) with a no-op function trigger on the pool vs none,
+   * measured none → trigger → none back to back; the loss is against the mean of the two
+   * trigger-less runs.
+   */
+  async function runS7(C: number, devices: Device[]): Promise<ResultRecord> {
+    const measureOnce = async (label: string) => {
+      await refresh(devices);
+      const m = await runS1(apiTarget, devices, 1, {
+        ...runOptions,
+        server: api,
+        countQueries: options.countQueries,
+        profileFile: profileFile(`S7-C${C}-${label}`),
+      });
+      log(
+        `  S7 C=${C} ${label}: ${m.throughput.toFixed(0)} ops/s, p50 ${m.p50_ms} ms, ${m.errors} errors`,
+      );
+      return m;
+    };
+    const switchTrigger = async (on: boolean) => {
+      await setPoolSyncTrigger(
+        ctx.apiDatabaseUrl,
+        identityPoolId,
+        on
+          ? {
+              enabled: true,
+              target: { kind: 'function', source: 'export default (event) => event' },
+            }
+          : null,
+      );
+      await sleep(SYNC_TRIGGER_CACHE_MS + 500);
+    };
+    const before = await measureOnce('no trigger');
+    await switchTrigger(true);
+    cleanup.add('remove the S7 sync trigger', () =>
+      setPoolSyncTrigger(ctx.apiDatabaseUrl, identityPoolId, null),
+    );
+    const triggered = await measureOnce('no-op function trigger');
+    await switchTrigger(false);
+    const after = await measureOnce('no trigger again');
+    const none = (before.throughput + after.throughput) / 2;
+    const loss = round(1 - triggered.throughput / none, 3);
+    log(
+      `  S7 C=${C}: loss ${(loss * 100).toFixed(1)} % (${triggered.throughput.toFixed(0)} vs ${none.toFixed(0)} ops/s)`,
+    );
+    return resultFrom(
+      {
+        id: 'S7',
+        title: 'UpdateRecords with a no-op function sync trigger (1 record/call)',
+        params: { C, records: 1, ...apiParams, ...timing },
+        records: 1,
+      },
+      triggered,
+      {
+        S1_no_trigger_ops: round(none, 1),
+        S1_no_trigger_p50_ms: round((before.p50_ms + after.p50_ms) / 2, 3),
+        // Where the trigger's cost goes: CPU per operation of the runs without it (means).
+        ...noTriggerCpu(before, after),
+      },
+      { loss },
+      [check('loss', loss, '<=', 0.15, 0.05)],
+    );
+  }
+
+  function noTriggerCpu(a: Measurement, b: Measurement): Record<string, number> {
+    const pa = cpuPerOp(a.cpu, a.throughput);
+    const pb = cpuPerOp(b.cpu, b.throughput);
+    if (!pa || !pb) return {};
+    const mean = (key: keyof typeof pa) => round((pa[key] + pb[key]) / 2, 4);
+    return {
+      S1_no_trigger_api_ms_per_op: mean('api'),
+      S1_no_trigger_postgres_ms_per_op: mean('postgres'),
+      S1_no_trigger_other_ms_per_op: mean('other'),
+      S1_no_trigger_total_ms_per_op: mean('total'),
+    };
+  }
+
+  async function runBaselinesAndS1S2(C: number, devices: Device[], trivial: Child): Promise<void> {
+    const trivialTarget = targetOf(trivial.ready.url);
     log(`C=${C}: baselines`);
     const bPg = await pgBaseline(options, C);
     baselines.push(bPg);
@@ -317,9 +416,7 @@ async function runSyncLoad(ctx: {
         ),
       );
     }
-    await sleep(100);
   }
-  return { baselines, results };
 }
 
 async function main(): Promise<number> {
@@ -383,7 +480,7 @@ async function main(): Promise<number> {
     cleanup.add(`drop ${API_DB}`, () => dropDatabase(options.pgUrl, API_DB));
     cleanup.add('stop pgbench', async () => killPgbench());
     await recreateDatabase(options.pgUrl, API_DB);
-    if (syncLoad) {
+    if (wantsBaselines(options)) {
       await recreateDatabase(options.pgUrl, PGBENCH_DB);
       log(
         `pgbench schema: ${options.pgbenchIdentities} identities × ${options.pgbenchRecords} records`,
@@ -433,6 +530,7 @@ async function main(): Promise<number> {
       const load = await runSyncLoad({
         options,
         api,
+        apiDatabaseUrl: databaseUrl(options.pgUrl, API_DB),
         identityPoolId,
         runTag,
         cleanup,

@@ -54,6 +54,27 @@ export async function firstIdentityPoolId(url: string): Promise<string | null> {
   });
 }
 
+/**
+ * Sets a pool's sync trigger straight in the API's database (S7), as the admin API would store
+ * it; null removes it. The API notices within its trigger cache TTL (SYNC_TRIGGER_CACHE_MS).
+ */
+export async function setPoolSyncTrigger(
+  url: string,
+  identityPoolId: string,
+  trigger: { enabled: boolean; target: { kind: 'function'; source: string } } | null,
+): Promise<void> {
+  await withClient(url, (client) =>
+    client.query(
+      `INSERT INTO identity_pool_settings (identity_pool_id, sync_trigger) VALUES ($1, $2::jsonb)
+       ON CONFLICT (identity_pool_id) DO UPDATE SET sync_trigger = excluded.sync_trigger, updated_at = now()`,
+      [identityPoolId, trigger === null ? null : JSON.stringify(trigger)],
+    ),
+  );
+}
+
+/** How long an API process may keep serving a pool's previous trigger (api-router ApiCaches). */
+export const SYNC_TRIGGER_CACHE_MS = 5_000;
+
 export interface PostgresFacts {
   version: string;
   server_version: string;

@@ -109,6 +109,8 @@ async function main() {
       changeFeed: hub,
       caches: createApiCaches(),
       secrets: deriveApiSecrets('probe-secret-probe-secret-probe-secret-01'),
+      // Registrations are not probed here.
+      pushEndpoints: { check: async () => {} },
       region: 'local-1',
       defaultIdentityPoolId: null,
     };

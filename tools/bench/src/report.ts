@@ -329,7 +329,8 @@ function syncLoadSections(report: BenchReport, lines: string[]): void {
   }
   lines.push('');
   lines.push(
-    'Ratios: R1 = S1 ops/s ÷ B_pg_tps, L1 = S1 p50 ÷ B_pg_lat (S1b), R2 = S2 ops/s ÷ B_http — each at the same C.',
+    'Ratios: R1 = S1 ops/s ÷ B_pg_tps, L1 = S1 p50 ÷ B_pg_lat (S1b), R2 = S2 ops/s ÷ B_http — each at the same C. ' +
+      'S7 loss = 1 − ops/s with a no-op function sync trigger ÷ mean ops/s without (runs before and after), same C.',
   );
   const errored = report.results.filter((r) => r.errors > 0);
   for (const r of errored)

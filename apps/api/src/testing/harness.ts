@@ -7,6 +7,7 @@ import type { AppRouter } from '@tandem/api-router';
 import { createAdminUser } from '@tandem/auth';
 import { createIdentityPool } from '@tandem/db';
 import { createTestDatabase, type TestDatabase } from '@tandem/db/testing';
+import { createSyncTriggerRunner, type SyncTriggerRunnerOptions } from '@tandem/triggers';
 import {
   createTRPCClient,
   httpLink,
@@ -47,7 +48,10 @@ let counter = 0;
 export const uniqueEmail = () =>
   `user${Date.now()}.${counter++}.${Math.random().toString(36).slice(2, 8)}@example.test`;
 
-export async function startHarness(envOverrides: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  envOverrides: Record<string, string> = {},
+  options: { syncTriggers?: SyncTriggerRunnerOptions } = {},
+): Promise<Harness> {
   const database = await createTestDatabase();
   const env = readEnv({
     PORT: '0',
@@ -57,10 +61,18 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
     AUTH_RATE_LIMIT: 'false',
     SESSION_CACHE_TTL_MS: '0',
     LOG_LEVEL: 'silent',
+    // The stream worker runs only in tests that ask for it (RUN_WORKER: 'true').
+    RUN_WORKER: 'false',
     ...envOverrides,
   });
   const api = await startApi(env, { database, logger: pino({ level: env.LOG_LEVEL }) });
   const url = api.url;
+  // The tests' own sync trigger runner (a shorter budget keeps timeouts fast); it replaces the
+  // one the app built, if any.
+  const appTriggers = api.deps.syncTriggers;
+  const syncTriggers = createSyncTriggerRunner(options.syncTriggers);
+  api.deps.syncTriggers = syncTriggers;
+  await appTriggers?.close();
 
   const client = (token: string | null): ApiClient => {
     const headers = (): Record<string, string> =>
@@ -125,6 +137,7 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
     client,
     async close() {
       await api.stop();
+      await syncTriggers.close();
       await database.close();
     },
   };

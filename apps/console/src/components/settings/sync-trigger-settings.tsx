@@ -3,12 +3,14 @@
  * Sync trigger (Cognito Events' SyncTrigger): runs before each device sync is written and may
  * change the records. A webhook gets the event by POST; a function is JavaScript the worker
  * runs isolated. The server compiles the function when it is saved and reports syntax errors,
- * shown here next to the source.
+ * shown here next to the source. Webhook requests are signed with the pool's signing secret,
+ * shown with the URL so the receiver can be set up to verify them.
  */
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { syncTriggerSettingsSchema } from '@tandem/sync-protocol';
 import { useState } from 'react';
 import { Button } from '../button';
+import { CopyButton } from '../copy-button';
 import { Field } from '../field';
 import { useToast } from '../toast';
 import { explainError } from '../../lib/errors';
@@ -40,6 +42,12 @@ export function SyncTriggerSettings({ settings }: { settings: PoolSettings }) {
   );
   const [error, setError] = useState<string | null>(null);
   const save = useMutation(trpc.admin.identityPool.setSyncTrigger.mutationOptions());
+  const signing = useQuery({
+    ...trpc.admin.identityPool.syncTriggerSigningSecret.queryOptions({
+      identityPoolId: settings.identityPoolId,
+    }),
+    enabled: kind === 'webhook',
+  });
 
   const submit = async () => {
     const target = kind === 'webhook' ? { kind, url: url.trim() } : { kind, source };
@@ -163,7 +171,31 @@ export function SyncTriggerSettings({ settings }: { settings: PoolSettings }) {
             spellCheck={false}
           />
         </Field>
-      ) : (
+      ) : null}
+      {kind === 'webhook' && signing.data ? (
+        <div className="field">
+          <span className="label" id="signing-secret-label">
+            Signing secret
+          </span>
+          <div className="key-row">
+            <input
+              className="input"
+              readOnly
+              value={signing.data.signingSecret}
+              aria-labelledby="signing-secret-label"
+              data-testid="sync-trigger-signing-secret"
+              spellCheck={false}
+            />
+            <CopyButton text={signing.data.signingSecret} />
+          </div>
+          <p className="hint">
+            Each request carries <code>X-Tandem-Signature: t=…,v1=…</code>: check that{' '}
+            <code>v1</code> is the hex HMAC-SHA256 of <code>{'`${t}.${body}`'}</code> with this
+            secret and that <code>t</code> is recent (see docs/sync-triggers.md).
+          </p>
+        </div>
+      ) : null}
+      {kind === 'webhook' ? null : (
         <Field
           label="Function source"
           error={error}

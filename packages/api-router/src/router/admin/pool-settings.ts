@@ -7,7 +7,9 @@
  */
 import {
   getBulkPublishDetails,
+  getIdentityPool,
   getPoolSettings,
+  listStreamRecords,
   poolDashboard,
   rotateVapidKey,
   setPushSettings,
@@ -24,10 +26,22 @@ import {
   setPushSettingsRequestSchema,
   setStreamsSettingsRequestSchema,
   setSyncTriggerRequestSchema,
+  streamRecordsPageSchema,
+  streamRecordsRequestSchema,
 } from '@tandem/sync-protocol';
 import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
 import { checkSyncTrigger } from '../../sync-trigger-check.js';
 import { adminProcedure } from '../../trpc.js';
+
+/**
+ * Console-only answer, kept here rather than in sync-protocol so adding it does not bump
+ * PROTOCOL_VERSION on its own. TODO: move it there with the next protocol bump.
+ */
+const syncTriggerSigningSecretSchema = z.object({
+  identityPoolId: z.string(),
+  signingSecret: z.string(),
+});
 
 export const adminPoolSettingsRouter = {
   /** GetIdentityPoolConfiguration + GetCognitoEvents + GetBulkPublishDetails, in one. */
@@ -74,18 +88,42 @@ export const adminPoolSettingsRouter = {
       const { db } = ctx.deps.database;
       if (input.syncTrigger) checkSyncTrigger(input.syncTrigger);
       await setSyncTrigger(db, input);
+      ctx.deps.caches.syncTriggers.delete(input.identityPoolId);
       return getPoolSettings(db, input.identityPoolId);
     }),
 
+  /** The secret the pool's webhook requests are signed with (X-Tandem-Signature). */
+  syncTriggerSigningSecret: adminProcedure
+    .input(identityPoolRequestSchema)
+    .output(syncTriggerSigningSecretSchema)
+    .query(async ({ ctx, input }) => {
+      await getIdentityPool(ctx.deps.database.db, input.identityPoolId);
+      return {
+        identityPoolId: input.identityPoolId,
+        signingSecret: ctx.deps.secrets.syncTriggerSigningSecret(input.identityPoolId),
+      };
+    }),
+
   /**
-   * BulkPublish: records the run as IN_PROGRESS. The worker that publishes the pool's datasets
-   * to the stream and ends the run (setBulkPublishProgress, finishBulkPublish) comes in a later
-   * issue; until then a started run stays IN_PROGRESS.
+   * BulkPublish: records the run as IN_PROGRESS; a worker (packages/streams BulkPublisher)
+   * claims it within a second, publishes every dataset and ends it SUCCEEDED or FAILED.
    */
   bulkPublish: adminProcedure
     .input(identityPoolRequestSchema)
     .output(bulkPublishDetailsSchema)
     .mutation(({ ctx, input }) => startBulkPublish(ctx.deps.database.db, input.identityPoolId)),
+
+  /** The `postgres` sink's table: what the pool's stream holds, a page at a time. */
+  streamRecords: adminProcedure
+    .input(streamRecordsRequestSchema)
+    .output(streamRecordsPageSchema)
+    .query(({ ctx, input }) =>
+      listStreamRecords(ctx.deps.database.db, {
+        identityPoolId: input.identityPoolId,
+        afterId: input.afterId,
+        limit: input.maxResults,
+      }),
+    ),
 
   /** GetBulkPublishDetails (NOT_STARTED when never run). */
   bulkPublishDetails: adminProcedure

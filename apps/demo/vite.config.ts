@@ -4,7 +4,8 @@
  * TANDEM_API_URL points the proxy at another API (default: `npm start`'s).
  */
 import react from '@vitejs/plugin-react';
-import { defineConfig, type ProxyOptions } from 'vite';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin, type ProxyOptions } from 'vite';
 
 const apiUrl = process.env.TANDEM_API_URL ?? 'http://127.0.0.1:4000';
 const apiOrigin = new URL(apiUrl).origin;
@@ -29,8 +30,46 @@ const toApi: ProxyOptions = {
 };
 const proxy = { '/trpc': toApi, '/api/auth': toApi };
 
+/**
+ * The service worker (src/service-worker.ts) lives at /service-worker.js: a worker controls
+ * only the pages under its own path, and this one is for the whole app. The build writes it
+ * there as a second entry (an ES module, with chunks it shares with the page); the dev server
+ * serves the source module at that URL.
+ */
+const SERVICE_WORKER = 'service-worker';
+const serviceWorkerSource = fileURLToPath(new URL('src/service-worker.ts', import.meta.url));
+
+function serviceWorkerInDev(): Plugin {
+  return {
+    name: 'demo:service-worker-dev',
+    apply: 'serve',
+    configureServer(server) {
+      server.middlewares.use((request, _response, next) => {
+        const [pathname, query] = (request.url ?? '').split('?');
+        if (pathname === `/${SERVICE_WORKER}.js`) {
+          request.url = `/src/${SERVICE_WORKER}.ts${query ? `?${query}` : ''}`;
+        }
+        next();
+      });
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), serviceWorkerInDev()],
+  build: {
+    rolldownOptions: {
+      input: {
+        index: fileURLToPath(new URL('index.html', import.meta.url)),
+        [SERVICE_WORKER]: serviceWorkerSource,
+      },
+      output: {
+        // The worker's URL must not change between builds (browsers update it in place).
+        entryFileNames: (chunk) =>
+          chunk.name === SERVICE_WORKER ? `${SERVICE_WORKER}.js` : 'assets/[name]-[hash].js',
+      },
+    },
+  },
   server: { host: '127.0.0.1', port: 5173, proxy },
   preview: { host: '127.0.0.1', port: 4173, proxy },
 });

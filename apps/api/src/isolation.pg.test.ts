@@ -148,6 +148,33 @@ const identityScoped: Record<string, ScopedCall> = {
         { op: 'replace', key: 'planted', value: 'x', syncCount: 0 },
       ],
     }),
+  // A native platform token: registering needs no push setup, so only the identity decides.
+  'device.register': (c, identityPoolId, identityId) =>
+    c.device.register.mutate({
+      identityPoolId,
+      identityId,
+      platform: 'GCM',
+      token: 'planted-token',
+      deviceId: 'planted',
+    }),
+  'device.list': (c, identityPoolId, identityId) =>
+    c.device.list.query({ identityPoolId, identityId }),
+  'device.remove': (c, identityPoolId, identityId) =>
+    c.device.remove.mutate({ identityPoolId, identityId, deviceId: 'planted' }),
+  'device.subscribe': (c, identityPoolId, identityId) =>
+    c.device.subscribe.mutate({
+      identityPoolId,
+      identityId,
+      deviceId: 'planted',
+      datasetName: 'notes',
+    }),
+  'device.unsubscribe': (c, identityPoolId, identityId) =>
+    c.device.unsubscribe.mutate({
+      identityPoolId,
+      identityId,
+      deviceId: 'planted',
+      datasetName: 'notes',
+    }),
 };
 
 /** Every admin procedure that names an identity of a pool. */
@@ -354,8 +381,12 @@ test('A calling pool 2 with its pool-1 identity id does not reach pool-1 data', 
 // ---------------------------------------------------------------------------------------------
 // Credentials and the admin surface
 
-/** Procedures anyone may call: version checks and whether first-run setup is open. */
-const isPublic = (path: string) => path.startsWith('meta.') || path === 'setup.status';
+/**
+ * Procedures anyone may call: version checks, whether first-run setup is open, and a pool's
+ * public push configuration (the VAPID public key a browser subscribes with).
+ */
+const isPublic = (path: string) =>
+  path.startsWith('meta.') || path === 'setup.status' || path === 'device.pushConfig';
 
 /** A valid-looking input for every procedure (so only authorisation can refuse it). */
 function inputFor(path: string, w: World, token: string): unknown {
@@ -372,6 +403,12 @@ function inputFor(path: string, w: World, token: string): unknown {
       name: 'Planted',
     },
     'identity.getId': { identityPoolId: pool },
+    'device.pushConfig': { identityPoolId: pool },
+    'device.register': { identityPoolId: pool, platform: 'GCM', token: 'planted' },
+    'device.list': { identityPoolId: pool },
+    'device.remove': { identityPoolId: pool, deviceId: 'planted' },
+    'device.subscribe': { identityPoolId: pool, deviceId: 'planted', datasetName: 'notes' },
+    'device.unsubscribe': { identityPoolId: pool, deviceId: 'planted', datasetName: 'notes' },
     'identity.usage': { identityPoolId: pool },
     'dataset.list': { identityPoolId: pool },
     'dataset.describe': { identityPoolId: pool, datasetName: 'notes' },
@@ -420,7 +457,7 @@ function callPath(client: ApiClient, path: string, input: unknown): Promise<unkn
   return (fn as (input: unknown) => Promise<unknown>)(input);
 }
 
-test('without valid credentials every procedure but meta.* and setup.status is refused with NotAuthorizedException 403', async () => {
+test('without valid credentials every procedure but meta.*, setup.status and device.pushConfig is refused with NotAuthorizedException 403', async () => {
   const w = await world();
   const bBefore = await holdings(w.b, w.pool1);
   const token = (await w.b.c.record.list.query({ identityPoolId: w.pool1, datasetName: 'notes' }))

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { AccountPanel } from './components/account-panel.js';
+import { BackgroundSyncPanel } from './components/background-sync-panel.js';
 import { ConflictDialog } from './components/conflict-dialog.js';
 import { Header } from './components/header.js';
 import { MergeBanner } from './components/merge-banner.js';
@@ -25,6 +26,7 @@ export function App() {
         <div className="column">
           <AccountPanel />
           <SettingsPanel />
+          <BackgroundSyncPanel />
         </div>
       </main>
       <ConflictDialog />

@@ -11,6 +11,9 @@ import { createTandemClient, indexedDbStore, type TandemClient } from '@tandem/c
 export const SETTINGS = 'settings';
 export const NOTES = 'notes';
 
+/** The IndexedDB database of this app, shared by its tabs and its service worker. */
+export const STORE_NAME = 'tandem-demo';
+
 const POOL_KEY = 'tandem-demo.identityPoolId';
 
 interface TrpcResult<T> {
@@ -55,7 +58,11 @@ export async function startTandem(identityPoolId: string): Promise<TandemClient>
     identityPoolId,
     // One IndexedDB database shared by every tab of this origin: the tabs act as one device
     // (one sync at a time, one live connection, changes broadcast between them).
-    store: await indexedDbStore({ name: 'tandem-demo' }),
+    store: await indexedDbStore({ name: STORE_NAME }),
+    // `?live=off` leaves out the live connection: this tab then learns about other devices'
+    // changes only from syncs it starts itself or from the service worker (background sync).
+    // The browser tests use it to prove that a push alone brings the data.
+    live: new URLSearchParams(location.search).get('live') !== 'off',
   });
   // A saved session (and its identity) lets the app start offline. A session whose identity was
   // never resolved belongs to a server that no longer knows it: start over as a guest.

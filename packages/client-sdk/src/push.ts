@@ -20,7 +20,9 @@ export interface PushRegistrationLike {
     getSubscription(): Promise<PushSubscriptionLike | null>;
     subscribe(options: {
       userVisibleOnly: boolean;
-      applicationServerKey: Uint8Array | ArrayBuffer | string;
+      // Uint8Array<ArrayBuffer>, not any Uint8Array: lib.dom's BufferSource excludes views of a
+      // SharedArrayBuffer, and a real ServiceWorkerRegistration must be assignable to this.
+      applicationServerKey: Uint8Array<ArrayBuffer> | ArrayBuffer | string;
     }): Promise<PushSubscriptionLike>;
   };
 }
@@ -50,7 +52,7 @@ export interface PushHost {
   ensureIdentity(): Promise<void>;
 }
 
-export function base64UrlToBytes(text: string): Uint8Array {
+export function base64UrlToBytes(text: string): Uint8Array<ArrayBuffer> {
   const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
   const padded = base64 + '='.repeat((4 - (base64.length % 4)) % 4);
   const binary = atob(padded);

@@ -226,7 +226,15 @@ class GrowableSamples {
  */
 export async function runClosedLoop(
   devices: LoadDevice[],
-  options: { warmupMs: number; durationMs: number } & PhaseHooks,
+  options: {
+    warmupMs: number;
+    durationMs: number;
+    /**
+     * Paced: each device starts a request every `paceMs` (spread over the first interval), or
+     * at once when behind, so the offered rate is devices ÷ paceMs unless the server is slower.
+     */
+    paceMs?: number | undefined;
+  } & PhaseHooks,
 ): Promise<ClosedLoopResult> {
   const samples = new GrowableSamples();
   const errorKinds: Record<string, number> = {};
@@ -235,8 +243,16 @@ export async function runClosedLoop(
   let measuring = false;
   let stopped = false;
 
-  const loop = async (device: LoadDevice) => {
+  const loop = async (device: LoadDevice, index: number) => {
+    const pace = options.paceMs;
+    let slot = performance.now() + (pace ? (pace * index) / devices.length : 0);
     while (!stopped) {
+      if (pace) {
+        const wait = slot - performance.now();
+        if (wait > 0) await sleep(wait);
+        slot += pace;
+        if (stopped) break;
+      }
       const request = device.next();
       const started = performance.now();
       let failure: string | null;
@@ -263,7 +279,7 @@ export async function runClosedLoop(
     }
   };
 
-  const running = Promise.all(devices.map(loop));
+  const running = Promise.all(devices.map((device, index) => loop(device, index)));
   // A broken loop must not wait for the timers: surface it at once.
   let loopError: unknown = null;
   running.catch((error: unknown) => {

@@ -65,6 +65,7 @@ import {
   targetOf,
   type Measurement,
 } from './scenarios.js';
+import { measureStreamLag } from './stream-lag.js';
 import { summariseProfile } from './profile-summary.js';
 import { runLocalStores } from './local-store.js';
 import { COLD_DATASETS, COLD_RECORDS, COLD_VALUE_BYTES } from './sdk-data.js';
@@ -234,6 +235,7 @@ async function runSyncLoad(ctx: {
       await runBaselinesAndS1S2(C, devices, trivial);
     }
     if (wants(options, 'S7')) results.push(await runS7(C, devices));
+    if (wants(options, 'S5')) results.push(await runS5(C, devices));
     await sleep(100);
   }
   return { baselines, results };
@@ -300,6 +302,82 @@ async function runSyncLoad(ctx: {
       { loss },
       [check('loss', loss, '<=', 0.15, 0.05)],
     );
+  }
+
+  /**
+   * S5: commit → stream lag with the export running in the API process, at 80 % of the S1 rate
+   * of this run (measured here when S1 was not run for this C).
+   */
+  async function runS5(C: number, devices: Device[]): Promise<ResultRecord> {
+    const s1 =
+      results.find((r) => r.id === 'S1' && r.params['C'] === C && r.params['records'] === 1)
+        ?.throughput ??
+      (await (async () => {
+        await refresh(devices);
+        const m = await runS1(apiTarget, devices, 1, {
+          ...runOptions,
+          server: api,
+          countQueries: false,
+        });
+        log(`  S5 C=${C}: S1 reference ${m.throughput.toFixed(0)} ops/s`);
+        return m.throughput;
+      })());
+    const rate = 0.8 * s1;
+    const paceMs = (1000 * C) / rate;
+    let measurement: Measurement | null = null;
+    const lag = await measureStreamLag({
+      apiDatabaseUrl: ctx.apiDatabaseUrl,
+      identityPoolId,
+      tag: `${runTag}c${C}`,
+      log,
+      load: async (onWindow) => {
+        await refresh(devices);
+        measurement = await runS1(apiTarget, devices, 1, {
+          ...runOptions,
+          server: api,
+          countQueries: false,
+          paceMs,
+          onWindow,
+        });
+        return measurement;
+      },
+    });
+    const m = measurement as Measurement | null;
+    if (!m) throw new Error('S5: the load did not run');
+    log(
+      `  S5 C=${C}: ${m.throughput.toFixed(0)} writes/s (target ${rate.toFixed(0)}), lag p50 ${lag.lag.p50_ms} ms p99 ${lag.lag.p99_ms} ms, backlog slope ${lag.backlogSlopePerS}/s, exported ${lag.received}/${lag.committed}`,
+    );
+    return {
+      ...resultFrom(
+        {
+          id: 'S5',
+          title: 'Commit → stream lag (NATS JetStream), paced at 80 % of S1',
+          params: { C, records: 1, target_rate: round(rate, 1), ...apiParams, ...timing },
+          records: 1,
+        },
+        m,
+        { S1_ops: round(s1, 1) },
+        {
+          lag_p50_ms: lag.lag.p50_ms,
+          lag_p99_ms: lag.lag.p99_ms,
+          backlog_slope_per_s: lag.backlogSlopePerS,
+          export_ratio: lag.exportRatio,
+        },
+        [
+          check('lag_p99_ms', lag.lag.p99_ms, '<=', 1000, 250),
+          check('backlog_slope_per_s', lag.backlogSlopePerS, '<=', 0, 0),
+          check('export_ratio', lag.exportRatio, '>=', 0.9, 1),
+        ],
+      ),
+      stream: {
+        lag_ms: lag.lag,
+        received: lag.received,
+        committed: lag.committed,
+        duplicates: lag.duplicates,
+        backlog_max: lag.backlogMax,
+        drain_ms: lag.drainMs,
+      },
+    } as ResultRecord;
   }
 
   function noTriggerCpu(a: Measurement, b: Measurement): Record<string, number> {
@@ -515,6 +593,8 @@ async function main(): Promise<number> {
         BETTER_AUTH_SECRET: BENCH_SECRET,
         NODE_ENV: 'production',
         BENCH_COUNT_QUERIES: options.countQueries ? '1' : '0',
+        // S5 measures the stream export running in the API process (as on the embedded default).
+        RUN_WORKER: wants(options, 'S5') ? 'true' : 'false',
       },
     });
     cleanup.add('stop api', () => api.stop());

@@ -153,6 +153,10 @@ export interface RunOptions {
   cores: number;
   /** Write a CPU profile of the server over the measurement window to this file. */
   profileFile?: string | undefined;
+  /** Paced instead of closed loop: each device sends one request every `paceMs`. */
+  paceMs?: number | undefined;
+  /** Called when the measurement window opens and closes (after the built-in hooks). */
+  onWindow?: ((phase: 'start' | 'end') => void) | undefined;
 }
 
 async function measure(
@@ -182,12 +186,15 @@ async function measure(
     const result = await runClosedLoop(loadDevices, {
       warmupMs: options.warmupMs,
       durationMs: options.durationMs,
+      paceMs: options.paceMs,
       async onMeasureStart() {
+        options.onWindow?.('start');
         if (options.profileFile) await options.server.ask({ cmd: 'profile-start' });
         statsStart = await options.server.ask<ApiStats>({ cmd: 'stats' });
         cpuStart = cpuSnapshot(options.server.pid);
       },
       async onMeasureEnd() {
+        options.onWindow?.('end');
         cpuEnd = cpuSnapshot(options.server.pid);
         statsEnd = await options.server.ask<ApiStats>({ cmd: 'stats' });
         if (options.profileFile) {

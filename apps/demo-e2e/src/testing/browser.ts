@@ -34,11 +34,16 @@ export interface Device {
 export const DESKTOP = { width: 1100, height: 760 };
 export const PHONE = { width: 390, height: 844 };
 
-/** A new device on the demo: it starts as a guest by itself. */
-export async function openDevice(baseUrl: string, browser: Browser, viewport = DESKTOP) {
+/** A new device on the demo (at `path`, say `/?live=off`): it starts as a guest by itself. */
+export async function openDevice(
+  baseUrl: string,
+  browser: Browser,
+  viewport = DESKTOP,
+  path = '/',
+) {
   const context = await browser.newContext({ viewport, baseURL: baseUrl });
   const device: Device = { context, page: await context.newPage(), errors: [] };
-  await open(device, device.page);
+  await open(device, device.page, path);
   await waitForText(device.page.getByTestId('who'), 'Guest');
   return device;
 }
@@ -50,9 +55,9 @@ export async function openTab(device: Device): Promise<Page> {
   return page;
 }
 
-async function open(device: Device, page: Page) {
+async function open(device: Device, page: Page, path = '/') {
   page.on('pageerror', (error) => device.errors.push(error.message));
-  await page.goto('/');
+  await page.goto(path);
   await page.getByTestId('notes').getByRole('button', { name: 'Add note' }).waitFor();
 }
 

@@ -16,13 +16,17 @@ import {
   startApi as startTandemApi,
   stopProcess,
   waitUntilServing,
+  type Api,
   type Service,
 } from '@tandem/e2e-kit';
 
-export type { Service };
+export type { Api, Service };
 
-/** The API on a free port and a fresh embedded PGlite database with a default guest pool. */
-export const startApi = (): Promise<Service> =>
+/**
+ * The API on a free port and a fresh embedded PGlite database with a default guest pool (and
+ * the setup token for its first administrator).
+ */
+export const startApi = (): Promise<Api> =>
   startTandemApi({ name: 'demo-e2e', defaultPoolName: 'Demo' });
 
 const npmWorkspace = ['--workspace', '@tandem/demo', '--silent'];

@@ -11,12 +11,23 @@ export interface Tandem {
   merges: MergedDatasets;
   /** The callbacks to open a dataset with (the same object for the same name). */
   callbacksFor(datasetName: string): SyncCallbacks;
+  /** The active service worker (background sync), or null where the browser has none. */
+  serviceWorker: Promise<ServiceWorkerRegistration> | null;
 }
 
-export function createTandem(client: TandemClient): Tandem {
+export function createTandem(
+  client: TandemClient,
+  serviceWorker: Promise<ServiceWorkerRegistration> | null,
+): Tandem {
   const conflicts = new ConflictQueue();
   const merges = new MergedDatasets();
-  return { client, conflicts, merges, callbacksFor: datasetCallbacks(conflicts, merges) };
+  return {
+    client,
+    conflicts,
+    merges,
+    callbacksFor: datasetCallbacks(conflicts, merges),
+    serviceWorker,
+  };
 }
 
 export const TandemContext = createContext<Tandem | null>(null);

@@ -1,60 +1,13 @@
 /**
- * Writes through the same path as the API (`updateRecords`), and the change log read back for
- * assertions. The pool helper mirrors packages/streams/src/export/testing/writes.ts (not
- * importable across projects).
+ * Writes through the same path as the API (`updateRecords`: @tandem/streams' pool helper), and
+ * the change log read back for assertions.
  */
-import {
-  createIdentityPool,
-  getOrCreateIdentity,
-  streamExportConsumerName,
-  updateRecords,
-  type Database,
-  type Writer,
-} from '@tandem/db';
+import { streamExportConsumerName, type Database } from '@tandem/db';
 import { dedupeKey } from '@tandem/streams';
 
-const device: Writer = { source: 'identity', lastModifiedBy: 'test-device' };
+import type { WriteFn } from '@tandem/streams/testing';
 
-export type WriteFn = (
-  identityId: string,
-  dataset: string,
-  key: string,
-  value: string,
-) => Promise<number>;
-
-/** A pool with `identities` identities, and a writer that keeps each record's sync count. */
-export async function poolWithIdentities(database: Database, identities: number) {
-  const pool = await createIdentityPool(database.db, {
-    name: 'worker process test',
-    allowUnauthenticated: true,
-    region: 'local-1',
-  });
-  const ids: string[] = [];
-  for (let i = 0; i < identities; i++) {
-    const identity = await getOrCreateIdentity(database.db, {
-      identityPoolId: pool.id,
-      userId: `user-${i}-${Math.random()}`,
-      authenticated: true,
-    });
-    ids.push(identity.id);
-  }
-  const counts = new Map<string, number>();
-  /** One UpdateRecords of `key` in `dataset`; returns the dataset sync count it produced. */
-  const write: WriteFn = async (identityId, dataset, key, value) => {
-    const recordKey = `${identityId}/${dataset}/${key}`;
-    const { records } = await updateRecords(database, {
-      identityPoolId: pool.id,
-      identityId,
-      datasetName: dataset,
-      writer: device,
-      patches: [{ op: 'replace', key, value, syncCount: counts.get(recordKey) ?? 0 }],
-    });
-    const syncCount = records[0]?.syncCount ?? 0;
-    counts.set(recordKey, syncCount);
-    return syncCount;
-  };
-  return { poolId: pool.id, identityIds: ids, write };
-}
+export { poolWithIdentities, type WriteFn } from '@tandem/streams/testing';
 
 /**
  * `rounds` writes to every (identity, dataset): the datasets written concurrently, each one's

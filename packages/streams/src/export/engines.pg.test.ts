@@ -26,7 +26,7 @@ import type { SinkSettings } from '../create-sink.js';
 import type { StreamRecord } from '../record.js';
 import { runId } from '../testing/fixtures.js';
 import { silentLogger } from './logger.js';
-import { poolWithIdentities, waitFor } from './testing/writes.js';
+import { poolWithIdentities, waitFor } from '../testing/writes.js';
 import { startStreamWorker, type StreamWorker } from './worker.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

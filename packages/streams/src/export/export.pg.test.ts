@@ -17,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from '@tandem/db/testing';
 import { isSyncError } from '@tandem/domain';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { silentLogger } from './logger.js';
-import { poolWithIdentities, waitFor } from './testing/writes.js';
+import { poolWithIdentities, waitFor } from '../testing/writes.js';
 import { startStreamWorker, type StreamWorker } from './worker.js';
 import { BulkPublisher } from './bulk-publish.js';
 

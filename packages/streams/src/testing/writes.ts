@@ -8,6 +8,13 @@ import {
 
 const device: Writer = { source: 'identity', lastModifiedBy: 'test-device' };
 
+export type WriteFn = (
+  identityId: string,
+  dataset: string,
+  key: string,
+  value: string,
+) => Promise<number>;
+
 /** A pool with `identities` identities, and a writer that keeps each record's sync count. */
 export async function poolWithIdentities(database: Database, identities: number) {
   const pool = await createIdentityPool(database.db, {
@@ -26,7 +33,7 @@ export async function poolWithIdentities(database: Database, identities: number)
   }
   const counts = new Map<string, number>();
   /** One UpdateRecords of `key` in `dataset`; returns the dataset sync count it produced. */
-  const write = async (identityId: string, dataset: string, key: string, value: string) => {
+  const write: WriteFn = async (identityId, dataset, key, value) => {
     const recordKey = `${identityId}/${dataset}/${key}`;
     const { records } = await updateRecords(database, {
       identityPoolId: pool.id,

@@ -6,7 +6,6 @@ import { createECDH, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import webpush from 'web-push';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createPushEndpointPolicy } from './endpoint.js';
@@ -18,22 +17,13 @@ import {
   encodePushPayload,
 } from './payload.js';
 import { PushSenderError, createPushSender, parseRetryAfter } from './sender.js';
-import type { PushOutcome, PushSender, PushSenderOptions, PushTarget } from './sender.js';
-
-// web-push-testing's package `main` is broken; its server and model are CommonJS without types.
-const require = createRequire(import.meta.url);
-interface WebPushTestingServer {
-  _app: { use(handler: (req: http.IncomingMessage, res: unknown, next: () => void) => void): void };
-  _server: http.Server;
-  startServer(): void;
-}
-const WebPushTestingServerClass = require('web-push-testing/src/server.js') as new (
-  model: unknown,
-  port: number,
-) => WebPushTestingServer;
-const { PushApiModel } = require('web-push-testing/src/PushApiModel.js') as {
-  PushApiModel: new () => { notifyUrl: string };
-};
+import type { PushOutcome, PushSender, PushSenderOptions } from './sender.js';
+import {
+  startWebPushTesting,
+  type PushServiceUnderTest,
+  type ReceivedPush,
+  type TestSubscription,
+} from './testing/web-push-testing.js';
 
 const vapid = { ...webpush.generateVAPIDKeys(), subject: 'mailto:push@tandem.example' };
 const fields = {
@@ -91,62 +81,17 @@ async function localServer(
 }
 
 // ——— web-push-testing in-process ———
-let wpt: WebPushTestingServer;
+let wpt: PushServiceUnderTest;
 let wptOrigin = '';
-const received: {
-  ttl?: string | undefined;
-  topic?: string | undefined;
-  urgency?: string | undefined;
-  authorization?: string | undefined;
-}[] = [];
+let received: ReceivedPush[] = [];
 
-async function wptPost<T>(path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${wptOrigin}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status).toBe(200);
-  const text = await response.text();
-  return (text.startsWith('{') ? JSON.parse(text) : undefined) as T;
-}
-
-async function subscribe(applicationServerKey = vapid.publicKey) {
-  const { data } = await wptPost<{ data: PushTarget & { clientHash: string } }>('/subscribe', {
-    userVisibleOnly: 'true',
-    applicationServerKey,
-  });
-  return data;
-}
-
-async function messagesFor(clientHash: string): Promise<string[]> {
-  const { data } = await wptPost<{ data: { messages: string[] } }>('/get-notifications', {
-    clientHash,
-  });
-  return data.messages;
-}
+const subscribe = (applicationServerKey = vapid.publicKey) => wpt.subscribe(applicationServerKey);
+const messagesFor = (subscription: TestSubscription) => wpt.messages(subscription);
 
 beforeAll(async () => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  const model = new PushApiModel();
-  wpt = new WebPushTestingServerClass(model, 0);
-  wpt._app.use((req, _res, next) => {
-    if (req.url?.startsWith('/notify/')) {
-      const header = (name: string) => req.headers[name] as string | undefined;
-      received.push({
-        ttl: header('ttl'),
-        topic: header('topic'),
-        urgency: header('urgency'),
-        authorization: header('authorization'),
-      });
-    }
-    next();
-  });
-  wpt.startServer();
-  if (!wpt._server.listening) await once(wpt._server, 'listening');
-  const { port } = wpt._server.address() as AddressInfo;
-  wptOrigin = `http://127.0.0.1:${port}`;
-  model.notifyUrl = `${wptOrigin}/notify/`;
+  wpt = await startWebPushTesting();
+  wptOrigin = wpt.origin;
+  received = wpt.received;
 });
 
 afterEach(() => {
@@ -155,7 +100,8 @@ afterEach(() => {
 
 afterAll(async () => {
   for (const created of senders) created.close();
-  for (const server of [...servers, wpt._server]) {
+  await wpt.close();
+  for (const server of servers) {
     server.closeAllConnections();
     server.close();
   }
@@ -179,7 +125,7 @@ describe('web-push-testing as the push service', () => {
     const topic = datasetTopic(fields);
     const outcome = await push.send({ subscription, vapid, payload, topic, urgency: 'high' });
     expect(outcome).toEqual({ kind: 'delivered', status: 201 });
-    const messages = await messagesFor(subscription.clientHash);
+    const messages = await messagesFor(subscription);
     expect(messages).toEqual([payload.toString('utf8')]);
     expect(decodePushPayload(messages[0] ?? '')).toEqual({ source: 'cognito-sync', ...fields });
     expect(received).toEqual([
@@ -209,7 +155,7 @@ describe('web-push-testing as the push service', () => {
     expect(sign).toHaveBeenCalledTimes(1);
     expect(push.stats().vapidSignatures).toBe(1);
     expect(new Set(received.map((r) => r.authorization)).size).toBe(1);
-    expect(await messagesFor(a.clientHash)).toHaveLength(3);
+    expect(await messagesFor(a)).toHaveLength(3);
 
     // Another pool's key pair is another cache entry.
     const otherVapid = {
@@ -235,7 +181,7 @@ describe('web-push-testing as the push service', () => {
     const policy = createPushEndpointPolicy({ devOrigins: [wptOrigin] });
     const push = sender(policy);
     const subscription = await subscribe();
-    await wptPost(`/expire-subscription/${subscription.clientHash}`, {});
+    await wpt.expire(subscription);
     expect(await push.send({ subscription, vapid, payload: encodePushPayload(fields) })).toEqual({
       kind: 'gone',
       status: 410,

@@ -1,80 +1,25 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import {
-  CreateStreamCommand,
-  DescribeStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-} from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import kinesalite from 'kinesalite';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { KinesisSink, kinesisPartitionKey } from './kinesis.js';
-import type { StreamRecord } from './record.js';
 import { SinkError } from './sink.js';
 import { perDatasetSequences, runId, sampleRecords, unusedPort } from './testing/fixtures.js';
+import {
+  startKinesalite,
+  testCredentials as credentials,
+  testRegion as region,
+  type Kinesalite,
+} from './testing/kinesalite.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-const region = 'us-east-1';
-let server: Server;
+let kinesis: Kinesalite;
 let endpoint: string;
-let client: KinesisClient;
 
 beforeAll(async () => {
-  server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = new KinesisClient({
-    region,
-    endpoint,
-    credentials,
-    requestHandler: new NodeHttpHandler(),
-  });
+  kinesis = await startKinesalite();
+  endpoint = kinesis.endpoint;
 });
-afterAll(async () => {
-  client?.destroy();
-  await new Promise((resolve) => server?.close(resolve));
-});
+afterAll(() => kinesis?.close());
 
-async function createStream(shards: number): Promise<string> {
-  const StreamName = `tandem-test-${runId()}`;
-  await client.send(new CreateStreamCommand({ StreamName, ShardCount: shards }));
-  for (;;) {
-    const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamName }));
-    if (StreamDescription?.StreamStatus === 'ACTIVE') return StreamName;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Every record of every shard, each shard in its order (shards concatenated). */
-async function readAll(StreamName: string): Promise<{ key: string; record: StreamRecord }[]> {
-  const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamName }));
-  const out = [];
-  for (const shard of StreamDescription?.Shards ?? []) {
-    let { ShardIterator } = await client.send(
-      new GetShardIteratorCommand({
-        StreamName,
-        ShardId: shard.ShardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
-    );
-    while (ShardIterator) {
-      const page = await client.send(new GetRecordsCommand({ ShardIterator }));
-      for (const r of page.Records ?? []) {
-        out.push({
-          key: r.PartitionKey ?? '',
-          record: JSON.parse(new TextDecoder().decode(r.Data)) as StreamRecord,
-        });
-      }
-      if (!page.Records?.length) break;
-      ShardIterator = page.NextShardIterator;
-    }
-  }
-  return out;
-}
+const createStream = (shards: number) => kinesis.createStream(shards);
+const readAll = (streamName: string) => kinesis.readAll(streamName);
 
 test('every record arrives in order per dataset; replays carry the dedupe key', async () => {
   const streamName = await createStream(2);

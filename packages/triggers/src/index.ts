@@ -19,5 +19,4 @@ export {
   signWebhookBody,
   verifyWebhookSignature,
 } from './signature.js';
-export { isPublicAddress } from './public-address.js';
-export type { ResolvedAddress, Resolver } from './webhook.js';
+export type { Resolver } from './webhook.js';

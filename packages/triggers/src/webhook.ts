@@ -10,27 +10,25 @@
  * trigger budget; the answer is capped in size.
  */
 import { SyncError } from '@tandem/domain';
-import { lookup as dnsLookup } from 'node:dns/promises';
+import {
+  isLoopbackAddress,
+  isPublicAddress,
+  pinnedLookup,
+  systemResolver,
+  type HostResolver,
+  type ResolvedAddress,
+} from '@tandem/net-guard';
 import http from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import { isIP } from 'node:net';
 import { timeoutError, throttledError } from './function-pool.js';
-import { isLoopbackAddress, isPublicAddress } from './public-address.js';
 import { POOL_HEADER, SIGNATURE_HEADER, signWebhookBody } from './signature.js';
 import { invalidTriggerOutput } from './sync-trigger-event.js';
 
 /** Hosts a development webhook may reach over plain http (same as the save-time check). */
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-export interface ResolvedAddress {
-  address: string;
-  family: number;
-}
-
-export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
-
-export const systemResolver: Resolver = (hostname) =>
-  dnsLookup(hostname, { all: true, verbatim: true });
+export type Resolver = HostResolver;
 
 export interface WebhookOptions {
   budgetMs: number;
@@ -52,7 +50,8 @@ async function pinnedAddress(url: URL, resolve: Resolver): Promise<ResolvedAddre
   if (url.username || url.password) throw refusedTarget('URL must not contain credentials.');
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host);
-  if (addresses.length === 0) throw refusedTarget(`host ${url.hostname} does not resolve.`);
+  const first = addresses[0];
+  if (!first) throw refusedTarget(`host ${url.hostname} does not resolve.`);
   const allowed = local ? isLoopbackAddress : isPublicAddress;
   const bad = addresses.find((a) => !allowed(a.address));
   if (bad) {
@@ -62,7 +61,7 @@ async function pinnedAddress(url: URL, resolve: Resolver): Promise<ResolvedAddre
         : `host ${url.hostname} resolves to a non-public address (${bad.address}).`,
     );
   }
-  return addresses[0]!;
+  return { address: first.address, family: first.family === 6 ? 6 : 4 };
 }
 
 export async function sendWebhook(
@@ -80,10 +79,7 @@ export async function sendWebhook(
       }),
     ),
   ]);
-  const lookup: LookupFunction = (_hostname, lookupOptions, callback) => {
-    if (lookupOptions.all) callback(null, [pinned]);
-    else callback(null, pinned.address, pinned.family);
-  };
+  const lookup = pinnedLookup(pinned);
   const body = args.event;
   const client = url.protocol === 'https:' ? https : http;
 

@@ -29,9 +29,19 @@ export interface TestSubscription {
   clientHash: string;
 }
 
+/** The headers of one push request the service received. */
+export interface ReceivedPush {
+  ttl: string | undefined;
+  topic: string | undefined;
+  urgency: string | undefined;
+  authorization: string | undefined;
+}
+
 export interface PushServiceUnderTest {
   /** `http://127.0.0.1:<port>`: allow it with the endpoint policy's `devOrigins`. */
   origin: string;
+  /** Headers of every push request received so far, oldest first (clear it with length = 0). */
+  received: ReceivedPush[];
   /** A new browser subscription made with `applicationServerKey`. */
   subscribe(applicationServerKey: string): Promise<TestSubscription>;
   /** Decrypted payloads received for a subscription, oldest first. */
@@ -44,6 +54,19 @@ export interface PushServiceUnderTest {
 export async function startWebPushTesting(): Promise<PushServiceUnderTest> {
   const model = new PushApiModel();
   const server = new WebPushTestingServerClass(model, 0);
+  const received: ReceivedPush[] = [];
+  server._app.use((req, _res, next) => {
+    if (req.url?.startsWith('/notify/')) {
+      const header = (name: string) => req.headers[name] as string | undefined;
+      received.push({
+        ttl: header('ttl'),
+        topic: header('topic'),
+        urgency: header('urgency'),
+        authorization: header('authorization'),
+      });
+    }
+    next();
+  });
   // It announces itself with console.log; keep test output readable.
   /* eslint-disable no-console */
   const log = console.log;
@@ -72,6 +95,7 @@ export async function startWebPushTesting(): Promise<PushServiceUnderTest> {
 
   return {
     origin,
+    received,
     async subscribe(applicationServerKey) {
       const { data } = await post<{ data: TestSubscription }>('/subscribe', {
         userVisibleOnly: 'true',

@@ -4,44 +4,31 @@
  * and, on PostgreSQL, one change commits after later-numbered ones (the change log's trap, §B3).
  * Every committed change must arrive, once after dedupe, in sync-count order per dataset.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import {
-  CreateStreamCommand,
-  DescribeStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-} from '@aws-sdk/client-kinesis';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ChangeFeed, setStreamsSettings } from '@tandem/db';
 import { createTestDatabase, type TestDatabase } from '@tandem/db/testing';
 import { Redis } from 'ioredis';
-import kinesalite from 'kinesalite';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import type { SinkSettings } from '../create-sink.js';
 import type { StreamRecord } from '../record.js';
 import { runId } from '../testing/fixtures.js';
+import {
+  startKinesalite,
+  testCredentials,
+  testRegion,
+  type Kinesalite,
+} from '../testing/kinesalite.js';
 import { silentLogger } from './logger.js';
 import { poolWithIdentities, waitFor } from '../testing/writes.js';
 import { startStreamWorker, type StreamWorker } from './worker.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
-let kinesisServer: Server;
-let kinesisEndpoint: string;
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+let kinesis: Kinesalite;
 beforeAll(async () => {
-  kinesisServer = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0 });
-  await new Promise<void>((resolve) => kinesisServer.listen(0, '127.0.0.1', resolve));
-  kinesisEndpoint = `http://127.0.0.1:${(kinesisServer.address() as AddressInfo).port}`;
+  kinesis = await startKinesalite();
 });
-afterAll(async () => {
-  await new Promise((resolve) => kinesisServer?.close(resolve));
-});
+afterAll(() => kinesis?.close());
 
 let database: TestDatabase;
 let feed: ChangeFeed;
@@ -127,49 +114,11 @@ async function redisEngine(): Promise<Engine> {
 }
 
 async function kinesisEngine(): Promise<Engine> {
-  const client = new KinesisClient({
-    region: 'us-east-1',
-    endpoint: kinesisEndpoint,
-    credentials,
-    requestHandler: new NodeHttpHandler(),
-  });
-  cleanups.push(async () => client.destroy());
-  const StreamName = `tandem-export-${runId()}`;
-  await client.send(new CreateStreamCommand({ StreamName, ShardCount: 2 }));
-  await waitFor(async () => {
-    const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamName }));
-    return StreamDescription?.StreamStatus === 'ACTIVE';
-  });
+  const streamName = await kinesis.createStream(2);
   return {
-    settings: {
-      kind: 'kinesis',
-      streamName: StreamName,
-      region: 'us-east-1',
-      endpoint: kinesisEndpoint,
-    },
-    async readAll() {
-      // Shards concatenated: order is only meaningful per dataset, which stays in one shard.
-      const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamName }));
-      const out: StreamRecord[] = [];
-      for (const shard of StreamDescription?.Shards ?? []) {
-        let { ShardIterator } = await client.send(
-          new GetShardIteratorCommand({
-            StreamName,
-            ShardId: shard.ShardId,
-            ShardIteratorType: 'TRIM_HORIZON',
-          }),
-        );
-        while (ShardIterator) {
-          const page = await client.send(new GetRecordsCommand({ ShardIterator }));
-          for (const r of page.Records ?? []) {
-            out.push(JSON.parse(new TextDecoder().decode(r.Data)) as StreamRecord);
-          }
-          if (!page.Records?.length) break;
-          ShardIterator = page.NextShardIterator;
-        }
-      }
-      return out;
-    },
+    settings: { kind: 'kinesis', streamName, region: testRegion, endpoint: kinesis.endpoint },
+    // Shards concatenated: order is only meaningful per dataset, which stays in one shard.
+    readAll: async () => (await kinesis.readAll(streamName)).map((r) => r.record),
   };
 }
 
@@ -250,7 +199,7 @@ for (const [name, engine] of [
         batchSize: 10,
         leaseMs: 3_000,
         // kinesalite takes any key; against AWS the default provider chain supplies them.
-        sinkOptions: { kinesis: { credentials } },
+        sinkOptions: { kinesis: { credentials: testCredentials } },
       },
     });
     const expected = await writeConcurrently(poolId, identityIds, write);

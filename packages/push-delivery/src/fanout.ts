@@ -51,7 +51,7 @@ export interface PushFanoutOptions {
   leaseMs?: number | undefined;
   /** Attempts per push for retryable failures (default 5). */
   maxAttempts?: number | undefined;
-  /** How long a pool's push settings and key are reused (default 30 s; a rotation shows after). */
+  /** How long a pool's push settings and key are reused (default 5 s: enabling, disabling or a rotation shows after it). */
   poolCacheMs?: number | undefined;
   /** Every final outcome (metrics, tests). */
   onOutcome?:
@@ -171,7 +171,7 @@ export class PushFanout {
       : null;
     this.#pools.set(identityPoolId, {
       vapid,
-      expiresAt: Date.now() + (this.#options.poolCacheMs ?? 30_000),
+      expiresAt: Date.now() + (this.#options.poolCacheMs ?? 5_000),
     });
     return vapid;
   }

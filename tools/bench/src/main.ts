@@ -25,7 +25,7 @@ import {
 import { startChild, type Child } from './children.js';
 import { countPostgresDatabases, cpuBetween, cpuSnapshot, procAvailable } from './cpu.js';
 import { runColdSync, seedColdIdentity } from './cold-sync.js';
-import { BENCH_ORIGIN, seedDevices, signUp, type Device } from './devices.js';
+import { BENCH_ORIGIN, DATASET_NAME, seedDevices, signUp, type Device } from './devices.js';
 import { benchEnv } from './env.js';
 import { RawHttpConnection, sleep } from './http-load.js';
 import {
@@ -65,6 +65,13 @@ import {
   targetOf,
   type Measurement,
 } from './scenarios.js';
+import {
+  measurePushCryptoBaseline,
+  measurePushLag,
+  registerPushDevices,
+  startWebPushTesting,
+} from './push-lag.js';
+import type { PushServiceUnderTest } from '@tandem/push-delivery/testing';
 import { measureStreamLag } from './stream-lag.js';
 import { summariseProfile } from './profile-summary.js';
 import { runLocalStores } from './local-store.js';
@@ -193,6 +200,10 @@ async function runSyncLoad(ctx: {
   runTag: string;
   cleanup: Cleanup;
   profileFile: (name: string) => string | undefined;
+  /** The API's secret (S4 enables push, which seals the pool's VAPID key with it). */
+  secret: string;
+  /** S4's push service (started before the API, which must be allowed to send to it). */
+  pushService: PushServiceUnderTest | null;
 }): Promise<{ baselines: Array<PgBaseline | HttpBaseline>; results: ResultRecord[] }> {
   const { options, api, identityPoolId, runTag, cleanup, profileFile } = ctx;
   const needBaselines = wantsBaselines(options);
@@ -235,6 +246,7 @@ async function runSyncLoad(ctx: {
       await runBaselinesAndS1S2(C, devices, trivial);
     }
     if (wants(options, 'S7')) results.push(await runS7(C, devices));
+    if (wants(options, 'S4')) results.push(await runS4(C, devices));
     if (wants(options, 'S5')) results.push(await runS5(C, devices));
     await sleep(100);
   }
@@ -304,24 +316,115 @@ async function runSyncLoad(ctx: {
     );
   }
 
+  /** The S1 rate (ops/s) of this run at C, measured now when S1 was not run. */
+  async function s1Rate(C: number, devices: Device[], label: string): Promise<number> {
+    const known = results.find(
+      (r) => r.id === 'S1' && r.params['C'] === C && r.params['records'] === 1,
+    )?.throughput;
+    if (known !== undefined) return known;
+    await refresh(devices);
+    const m = await runS1(apiTarget, devices, 1, {
+      ...runOptions,
+      server: api,
+      countQueries: false,
+    });
+    log(`  ${label} C=${C}: S1 reference ${m.throughput.toFixed(0)} ops/s`);
+    return m.throughput;
+  }
+
+  /**
+   * S4: change → push received by the identity's 3 other devices at a local push service, with
+   * the push fan-out in the API process, paced at 50 % of the S1 rate of this run.
+   */
+  async function runS4(C: number, devices: Device[]): Promise<ResultRecord> {
+    const pushService = ctx.pushService;
+    if (!pushService) throw new Error('S4 needs the local push service');
+    const s1 = await s1Rate(C, devices, 'S4');
+    const rate = 0.5 * s1;
+    const perIdentity = 3;
+    const targets = await registerPushDevices({
+      apiDatabaseUrl: ctx.apiDatabaseUrl,
+      identityPoolId,
+      secret: ctx.secret,
+      pushService,
+      devices,
+      devicesPerIdentity: perIdentity,
+      datasetName: DATASET_NAME,
+    });
+    // The fan-out rereads a pool's push settings every 5 s: let it see push enabled.
+    await sleep(6_000);
+    const bPush = measurePushCryptoBaseline();
+    log(`  B_push_cached: ${bPush.toFixed(0)} encrypted pushes/s on one core`);
+    let measurement: Measurement | null = null;
+    const push = await measurePushLag(
+      {
+        apiDatabaseUrl: ctx.apiDatabaseUrl,
+        identityPoolId,
+        secret: ctx.secret,
+        pushService,
+        devices,
+        devicesPerIdentity: perIdentity,
+        datasetName: DATASET_NAME,
+        log,
+        load: async () => {
+          await refresh(devices);
+          measurement = await runS1(apiTarget, devices, 1, {
+            ...runOptions,
+            server: api,
+            countQueries: false,
+            paceMs: (1000 * C) / rate,
+          });
+          return measurement;
+        },
+      },
+      targets,
+    );
+    const m = measurement as Measurement | null;
+    if (!m) throw new Error('S4: the load did not run');
+    log(
+      `  S4 C=${C}: ${m.throughput.toFixed(0)} writes/s (target ${rate.toFixed(0)}), ${push.pushesPerS} pushes/s, lag p50 ${push.lag.p50_ms} ms p99 ${push.lag.p99_ms} ms, ${push.pushesPerChangeAndDevice} pushes per change and device, last change heard by ${(push.lastChangeDelivered * 100).toFixed(1)} % of devices`,
+    );
+    return {
+      ...resultFrom(
+        {
+          id: 'S4',
+          title: 'Change → push to the identity’s 3 other devices (web-push-testing), 50 % of S1',
+          params: {
+            C,
+            records: 1,
+            devices_per_identity: perIdentity,
+            target_rate: round(rate, 1),
+            ...apiParams,
+            ...timing,
+          },
+          records: 1,
+        },
+        m,
+        { S1_ops: round(s1, 1), B_push_cached: round(bPush, 1) },
+        {
+          push_lag_p50_ms: push.lag.p50_ms,
+          push_lag_p99_ms: push.lag.p99_ms,
+          pushes_per_s: push.pushesPerS,
+          push_rate_vs_B_push_cached: round(push.pushesPerS / bPush, 3),
+          pushes_per_change_and_device: push.pushesPerChangeAndDevice,
+          last_change_delivered: push.lastChangeDelivered,
+        },
+        [
+          check('push_lag_p99_ms', push.lag.p99_ms, '<=', 200, 20),
+          check('pushes_per_change_and_device', push.pushesPerChangeAndDevice, '<=', 1, 1),
+          check('last_change_delivered', push.lastChangeDelivered, '>=', 1, 1),
+        ],
+      ),
+      push: { lag_ms: push.lag, pushes: push.pushes, changes: push.changes },
+    } as ResultRecord;
+  }
+
   /**
    * S5: commit → stream lag with the export running in the API process, at 80 % of the S1 rate
    * of this run (measured here when S1 was not run for this C).
    */
   async function runS5(C: number, devices: Device[]): Promise<ResultRecord> {
-    const s1 =
-      results.find((r) => r.id === 'S1' && r.params['C'] === C && r.params['records'] === 1)
-        ?.throughput ??
-      (await (async () => {
-        await refresh(devices);
-        const m = await runS1(apiTarget, devices, 1, {
-          ...runOptions,
-          server: api,
-          countQueries: false,
-        });
-        log(`  S5 C=${C}: S1 reference ${m.throughput.toFixed(0)} ops/s`);
-        return m.throughput;
-      })());
+    const s1 = await s1Rate(C, devices, 'S5');
     const rate = 0.8 * s1;
     const paceMs = (1000 * C) / rate;
     let measurement: Measurement | null = null;
@@ -576,6 +679,9 @@ async function main(): Promise<number> {
     // With API workers, each writes its own: <name>.worker<id>.cpuprofile.
     const profileFile = (name: string): string | undefined =>
       options.cpuProf ? path.join(profDir, `${name}.cpuprofile`) : undefined;
+    // S4's push service runs here; the API child may send to it (a development origin).
+    const pushService = wants(options, 'S4') ? await startWebPushTesting() : null;
+    if (pushService) cleanup.add('stop the push service', () => pushService.close());
     const api: Child = await startChild(API_ENTRY, {
       name: 'api',
       preload: [new URL('./api-preload.ts', import.meta.url)],
@@ -593,8 +699,10 @@ async function main(): Promise<number> {
         BETTER_AUTH_SECRET: BENCH_SECRET,
         NODE_ENV: 'production',
         BENCH_COUNT_QUERIES: options.countQueries ? '1' : '0',
-        // S5 measures the stream export running in the API process (as on the embedded default).
-        RUN_WORKER: wants(options, 'S5') ? 'true' : 'false',
+        // S4 and S5 measure the push fan-out and the stream export running in the API process
+        // (as on the embedded default).
+        RUN_WORKER: wants(options, 'S5') || wants(options, 'S4') ? 'true' : 'false',
+        PUSH_DEV_ORIGINS: pushService?.origin ?? '',
       },
     });
     cleanup.add('stop api', () => api.stop());
@@ -615,6 +723,8 @@ async function main(): Promise<number> {
         runTag,
         cleanup,
         profileFile,
+        secret: BENCH_SECRET,
+        pushService,
       });
       baselines.push(...load.baselines);
       results.push(...load.results);

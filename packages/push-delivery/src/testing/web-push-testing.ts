@@ -42,6 +42,8 @@ export interface PushServiceUnderTest {
   origin: string;
   /** Headers of every push request received so far, oldest first (clear it with length = 0). */
   received: ReceivedPush[];
+  /** Called as each push request arrives, with its subscription's client hash (timing). */
+  onNotify: ((clientHash: string) => void) | undefined;
   /** A new browser subscription made with `applicationServerKey`. */
   subscribe(applicationServerKey: string): Promise<TestSubscription>;
   /** Decrypted payloads received for a subscription, oldest first. */
@@ -57,6 +59,7 @@ export async function startWebPushTesting(): Promise<PushServiceUnderTest> {
   const received: ReceivedPush[] = [];
   server._app.use((req, _res, next) => {
     if (req.url?.startsWith('/notify/')) {
+      service.onNotify?.(req.url.slice('/notify/'.length));
       const header = (name: string) => req.headers[name] as string | undefined;
       received.push({
         ttl: header('ttl'),
@@ -93,9 +96,10 @@ export async function startWebPushTesting(): Promise<PushServiceUnderTest> {
     return (text.startsWith('{') ? JSON.parse(text) : undefined) as T;
   };
 
-  return {
+  const service: PushServiceUnderTest = {
     origin,
     received,
+    onNotify: undefined,
     async subscribe(applicationServerKey) {
       const { data } = await post<{ data: TestSubscription }>('/subscribe', {
         userVisibleOnly: 'true',
@@ -117,4 +121,5 @@ export async function startWebPushTesting(): Promise<PushServiceUnderTest> {
       await new Promise((resolve) => server._server.close(resolve));
     },
   };
+  return service;
 }

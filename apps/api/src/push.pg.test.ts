@@ -22,8 +22,9 @@ let admin: TestUser;
 let user: TestUser;
 let identityPoolId: string;
 let vapidPublicKey: string;
-/** Every answer seen in this file: none may contain the pool's VAPID private key. */
+/** Every answer seen in this file, and every API log line: none may hold the VAPID private key. */
 const answers: unknown[] = [];
+const logLines: string[] = [];
 const keep = async <T>(call: Promise<T>): Promise<T> => {
   const answer = await call;
   answers.push(answer);
@@ -48,10 +49,14 @@ async function stalledPushService() {
 beforeAll(async () => {
   pushService = await startWebPushTesting();
   stalled = await stalledPushService();
-  h = await startHarness({
-    RUN_WORKER: 'true',
-    PUSH_DEV_ORIGINS: `${pushService.origin},${stalled.origin}`,
-  });
+  h = await startHarness(
+    {
+      RUN_WORKER: 'true',
+      PUSH_DEV_ORIGINS: `${pushService.origin},${stalled.origin}`,
+      LOG_LEVEL: 'debug',
+    },
+    { onLog: (line) => void logLines.push(line) },
+  );
   admin = await h.admin();
   identityPoolId = await h.pool();
   user = await h.signUp();
@@ -70,6 +75,10 @@ afterAll(async () => {
   expect(key).not.toBeNull();
   expect(answers.length).toBeGreaterThan(5);
   expect(JSON.stringify(answers)).not.toContain(key!.privateKey);
+  // Debug logging covers every request, the push fan-out's outcomes and pruned devices.
+  expect(logLines.length).toBeGreaterThan(20);
+  expect(logLines.join('\n')).not.toContain(key!.privateKey);
+  expect(logLines.join('\n')).not.toContain('/notify/'); // nor any endpoint path
 });
 
 async function register(

@@ -50,7 +50,11 @@ export const uniqueEmail = () =>
 
 export async function startHarness(
   envOverrides: Record<string, string> = {},
-  options: { syncTriggers?: SyncTriggerRunnerOptions } = {},
+  options: {
+    syncTriggers?: SyncTriggerRunnerOptions;
+    /** Every log line the API writes (JSON text), e.g. to check secrets never appear. */
+    onLog?: (line: string) => void;
+  } = {},
 ): Promise<Harness> {
   const database = await createTestDatabase();
   const env = readEnv({
@@ -65,7 +69,11 @@ export async function startHarness(
     RUN_WORKER: 'false',
     ...envOverrides,
   });
-  const api = await startApi(env, { database, logger: pino({ level: env.LOG_LEVEL }) });
+  const onLog = options.onLog;
+  const logger = onLog
+    ? pino({ level: env.LOG_LEVEL }, { write: (line: string) => onLog(line) })
+    : pino({ level: env.LOG_LEVEL });
+  const api = await startApi(env, { database, logger });
   const url = api.url;
   // The tests' own sync trigger runner (a shorter budget keeps timeouts fast); it replaces the
   // one the app built, if any.

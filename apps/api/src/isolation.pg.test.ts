@@ -183,6 +183,10 @@ const adminScoped: Record<string, ScopedCall> = {
     c.admin.identity.byId.query({ identityPoolId, identityId }),
   'admin.identity.usage': (c, identityPoolId, identityId) =>
     c.admin.identity.usage.query({ identityPoolId, identityId }),
+  'admin.identity.devices': (c, identityPoolId, identityId) =>
+    c.admin.identity.devices.query({ identityPoolId, identityId }),
+  'admin.identity.removeDevice': (c, identityPoolId, identityId) =>
+    c.admin.identity.removeDevice.mutate({ identityPoolId, identityId, deviceId: 'planted' }),
   'admin.dataset.list': (c, identityPoolId, identityId) =>
     c.admin.dataset.list.query({ identityPoolId, identityId }),
   'admin.dataset.describe': (c, identityPoolId, identityId) =>
@@ -433,6 +437,8 @@ function inputFor(path: string, w: World, token: string): unknown {
     'admin.identity.list': { identityPoolId: pool },
     'admin.identity.byId': { identityPoolId: pool, identityId: b },
     'admin.identity.usage': { identityPoolId: pool, identityId: b },
+    'admin.identity.devices': { identityPoolId: pool, identityId: b },
+    'admin.identity.removeDevice': { identityPoolId: pool, identityId: b, deviceId: 'planted' },
     'admin.dataset.list': { identityPoolId: pool, identityId: b },
     'admin.dataset.describe': { identityPoolId: pool, identityId: b, datasetName: 'notes' },
     'admin.dataset.delete': { identityPoolId: pool, identityId: b, datasetName: 'notes' },

@@ -212,6 +212,19 @@ test('a write on device A is pushed, encrypted, to B and C subscribed to that da
   expect(await pushService.messages(browsers['A']!)).toEqual([]);
   expect(await pushService.messages(browsers['D']!)).toEqual([]);
 
+  // Admins see the identity's devices (no endpoints) and can remove one.
+  const asAdmin = admin.client.admin.identity;
+  const seen = await keep(asAdmin.devices.query({ identityPoolId, identityId }));
+  expect(seen.devices.map((d) => d.deviceId).sort()).toEqual(['A', 'B', 'C', 'D']);
+  expect(seen.devices[0]?.pushServiceOrigin).toBe(pushService.origin);
+  await keep(asAdmin.removeDevice.mutate({ identityPoolId, identityId, deviceId: 'D' }));
+  expect(
+    (await keep(user.client.device.list.query({ identityPoolId }))).devices.map((d) => d.deviceId),
+  ).not.toContain('D');
+  expect(
+    await errorOf(asAdmin.removeDevice.mutate({ identityPoolId, identityId, deviceId: 'D' })),
+  ).toMatchObject({ kind: 'ResourceNotFoundException' });
+
   // A subscription the push service says is gone (410) is removed on the next push.
   await pushService.expire(browsers['C']!);
   await write('A', 'notes', 'title', 'again');

@@ -1,4 +1,4 @@
-import { describeIdentityUsage, listIdentities } from '@tandem/db';
+import { describeIdentityUsage, listDevices, listIdentities, removeDevice } from '@tandem/db';
 import {
   adminDatasetRequestSchema,
   adminIdentityRequestSchema,
@@ -6,6 +6,7 @@ import {
   adminListRecordsRequestSchema,
   adminUpdateRecordsRequestSchema,
   DEFAULT_MAX_RESULTS,
+  deviceIdSchema,
   deleteDatasetResponseSchema,
   describeDatasetResponseSchema,
   describeIdentityUsageResponseSchema,
@@ -15,7 +16,9 @@ import {
   listIdentitiesResponseSchema,
   listRecordsResponseSchema,
   updateRecordsResponseSchema,
+  listDevicesResponseSchema,
 } from '@tandem/sync-protocol';
+import { z } from 'zod';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { identityOfPool } from '../../identity-scope.js';
 import { syncOperations } from '../../sync-operations.js';
@@ -49,6 +52,28 @@ export const adminIdentityRouter = {
     .query(async ({ ctx, input }) => {
       await identityOfPool(ctx.deps, input);
       return { identityUsage: await describeIdentityUsage(ctx.deps.database.db, input) };
+    }),
+
+  /** The identity's push sync devices and what each is subscribed to. */
+  devices: adminProcedure
+    .input(adminIdentityRequestSchema)
+    .output(listDevicesResponseSchema)
+    .query(async ({ ctx, input }) => {
+      const identity = await identityOfPool(ctx.deps, input);
+      return { devices: await listDevices(ctx.deps.database.db, identity.id) };
+    }),
+
+  /** Removes one of the identity's devices (it gets no more pushes until it registers again). */
+  removeDevice: adminProcedure
+    .input(adminIdentityRequestSchema.extend({ deviceId: deviceIdSchema }))
+    .output(z.object({}))
+    .mutation(async ({ ctx, input }) => {
+      const identity = await identityOfPool(ctx.deps, input);
+      await removeDevice(ctx.deps.database.db, {
+        identityId: identity.id,
+        deviceId: input.deviceId,
+      });
+      return {};
     }),
 } satisfies TRPCRouterRecord;
 

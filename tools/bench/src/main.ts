@@ -69,9 +69,9 @@ import {
   measurePushCryptoBaseline,
   measurePushLag,
   registerPushDevices,
-  startWebPushTesting,
+  pushServiceOf,
+  type BenchPushService,
 } from './push-lag.js';
-import type { PushServiceUnderTest } from '@tandem/push-delivery/testing';
 import { measureStreamLag } from './stream-lag.js';
 import { summariseProfile } from './profile-summary.js';
 import { runLocalStores } from './local-store.js';
@@ -203,7 +203,7 @@ async function runSyncLoad(ctx: {
   /** The API's secret (S4 enables push, which seals the pool's VAPID key with it). */
   secret: string;
   /** S4's push service (started before the API, which must be allowed to send to it). */
-  pushService: PushServiceUnderTest | null;
+  pushService: BenchPushService | null;
 }): Promise<{ baselines: Array<PgBaseline | HttpBaseline>; results: ResultRecord[] }> {
   const { options, api, identityPoolId, runTag, cleanup, profileFile } = ctx;
   const needBaselines = wantsBaselines(options);
@@ -680,8 +680,14 @@ async function main(): Promise<number> {
     const profileFile = (name: string): string | undefined =>
       options.cpuProf ? path.join(profDir, `${name}.cpuprofile`) : undefined;
     // S4's push service runs here; the API child may send to it (a development origin).
-    const pushService = wants(options, 'S4') ? await startWebPushTesting() : null;
-    if (pushService) cleanup.add('stop the push service', () => pushService.close());
+    const pushChild = wants(options, 'S4')
+      ? await startChild(new URL('./push-service.ts', import.meta.url), {
+          name: 'push-service',
+          env: {},
+        })
+      : null;
+    if (pushChild) cleanup.add('stop the push service', () => pushChild.stop());
+    const pushService = pushChild ? pushServiceOf(pushChild) : null;
     const api: Child = await startChild(API_ENTRY, {
       name: 'api',
       preload: [new URL('./api-preload.ts', import.meta.url)],

@@ -1,8 +1,8 @@
 /**
  * S4 (research perf-reliability §C): change → other-device push. Each writing device's identity
  * has `devicesPerIdentity` browsers subscribed to the written dataset at a local push service
- * (web-push-testing, in this process: it decrypts what it receives). The API child runs the push
- * fan-out (RUN_WORKER=true) and may send to that service (PUSH_DEV_ORIGINS).
+ * (web-push-testing in its own process, push-service.ts: it decrypts what it receives). The API
+ * child runs the push fan-out (RUN_WORKER=true) and may send to that service (PUSH_DEV_ORIGINS).
  *
  * Lag of a push = when the push service received it − the change's commit time (change_log
  * `committed_at`, taken inside the writing transaction). Each push is matched to its change by
@@ -15,22 +15,45 @@
  * payload and a ready Authorization header.
  */
 import { createDb, createSecretBox, setPushSettings } from '@tandem/db';
-import {
-  startWebPushTesting,
-  type PushServiceUnderTest,
-  type TestSubscription,
-} from '@tandem/push-delivery/testing';
+import type { TestSubscription } from '@tandem/push-delivery/testing';
+import type { Child } from './children.js';
 import { performance } from 'node:perf_hooks';
 import webpush from 'web-push';
 import type { Device } from './devices.js';
 import { sleep } from './http-load.js';
 import { round, summarise } from './stats.js';
 
+/** The push service child (push-service.ts), through its IPC. */
+export interface BenchPushService {
+  origin: string;
+  subscribe(applicationServerKey: string): Promise<TestSubscription>;
+  messages(subscription: TestSubscription): Promise<string[]>;
+  arrivals(): Promise<Record<string, number[]>>;
+}
+
+export function pushServiceOf(child: Child): BenchPushService {
+  return {
+    origin: child.ready.url,
+    subscribe: async (applicationServerKey) =>
+      (
+        await child.ask<{ subscription: TestSubscription }>({
+          cmd: 'subscribe',
+          applicationServerKey,
+        })
+      ).subscription,
+    messages: async (subscription) =>
+      (await child.ask<{ messages: string[] }>({ cmd: 'messages', subscription }, 30_000)).messages,
+    arrivals: async () =>
+      (await child.ask<{ arrivals: Record<string, number[]> }>({ cmd: 'arrivals' }, 30_000))
+        .arrivals,
+  };
+}
+
 export interface PushLagOptions {
   apiDatabaseUrl: string;
   identityPoolId: string;
   secret: string;
-  pushService: PushServiceUnderTest;
+  pushService: BenchPushService;
   devices: Device[];
   devicesPerIdentity: number;
   datasetName: string;
@@ -84,7 +107,7 @@ export async function registerPushDevices(options: {
   apiDatabaseUrl: string;
   identityPoolId: string;
   secret: string;
-  pushService: PushServiceUnderTest;
+  pushService: BenchPushService;
   devices: Device[];
   devicesPerIdentity: number;
   datasetName: string;
@@ -135,17 +158,15 @@ export async function measurePushLag(
 ): Promise<PushLagResult> {
   const { pushService } = options;
   // Arrival times per subscription, in arrival order (the service keeps messages in that order).
-  const arrivals = new Map<string, number[]>();
-  pushService.onNotify = (clientHash) => {
-    const list = arrivals.get(clientHash) ?? [];
-    list.push(Date.now());
-    arrivals.set(clientHash, list);
-  };
+  const before = await pushService.arrivals();
   const started = Date.now();
   await options.load();
   const loadEnded = Date.now();
   await sleep(2_000); // the last pushes of the window
-  pushService.onNotify = undefined;
+  const after = await pushService.arrivals();
+  const arrivals = new Map(
+    Object.entries(after).map(([hash, times]) => [hash, times.slice(before[hash]?.length ?? 0)]),
+  );
 
   // Commit times of every change of the bench dataset since the load started.
   const database = await createDb({ url: options.apiDatabaseUrl, poolMax: 2 });
@@ -183,7 +204,9 @@ export async function measurePushLag(
   let pushes = 0;
   let heardLast = 0;
   for (const [clientHash, { device, subscription }] of targets) {
-    const messages = await pushService.messages(subscription);
+    const messages = (await pushService.messages(subscription)).slice(
+      before[clientHash]?.length ?? 0,
+    );
     const times = arrivals.get(clientHash) ?? [];
     let last = 0;
     messages.forEach((text, i) => {
@@ -207,5 +230,3 @@ export async function measurePushLag(
     lastChangeDelivered: targets.size === 0 ? 0 : round(heardLast / targets.size, 4),
   };
 }
-
-export { startWebPushTesting };

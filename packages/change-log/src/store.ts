@@ -47,6 +47,11 @@ export interface ChangeLogEntry {
 export interface Checkpoint {
   txId: string;
   id: number;
+  /**
+   * For a consumer started "from now": the snapshot taken at its start. Rows of transactions
+   * already committed in it are skipped (see change_log_consumer.start_snapshot).
+   */
+  startSnapshot?: string | null | undefined;
 }
 
 interface EntryRow {
@@ -73,6 +78,7 @@ const readBatchStatement = {
   text: `select ${entryColumns} from change_log
     where tx_id < pg_snapshot_xmin(pg_current_snapshot())
       and (tx_id, id) > ($1::xid8, $2::int8)
+      and ($4::pg_snapshot is null or not pg_visible_in_snapshot(tx_id, $4::pg_snapshot))
     order by tx_id, id
     limit $3`,
 };
@@ -84,6 +90,7 @@ const readPoolBatchStatement = {
     where identity_pool_id = $4
       and tx_id < pg_snapshot_xmin(pg_current_snapshot())
       and (tx_id, id) > ($1::xid8, $2::int8)
+      and ($5::pg_snapshot is null or not pg_visible_in_snapshot(tx_id, $5::pg_snapshot))
     order by tx_id, id
     limit $3`,
 };
@@ -99,14 +106,16 @@ export async function readCommittedBatch(
   limit: number,
   identityPoolId?: string,
 ): Promise<ChangeLogEntry[]> {
+  const start = after.startSnapshot ?? null;
   const rows =
     identityPoolId === undefined
-      ? await sql.query<EntryRow>(readBatchStatement, [after.txId, after.id, limit])
+      ? await sql.query<EntryRow>(readBatchStatement, [after.txId, after.id, limit, start])
       : await sql.query<EntryRow>(readPoolBatchStatement, [
           after.txId,
           after.id,
           limit,
           identityPoolId,
+          start,
         ]);
   return rows.map((r) => ({
     id: Number(r.id),
@@ -159,6 +168,7 @@ const backlogStatement = {
       select 1 from change_log c, change_log_consumer k
       where k.name = $1 and c.identity_pool_id = $2
         and (c.tx_id, c.id) > (k.checkpoint_tx_id, k.checkpoint_id)
+        and (k.start_snapshot is null or not pg_visible_in_snapshot(c.tx_id, k.start_snapshot))
       limit $3
     ) pending`,
 };
@@ -188,7 +198,8 @@ const acquireStatement = {
       where change_log_consumer.holder is null
          or change_log_consumer.holder = excluded.holder
          or change_log_consumer.lease_expires_at < now()
-    returning checkpoint_tx_id::text as tx_id, checkpoint_id::int8 as id`,
+    returning checkpoint_tx_id::text as tx_id, checkpoint_id::int8 as id,
+      start_snapshot::text as start_snapshot`,
 };
 
 /**
@@ -200,12 +211,12 @@ export async function acquireLease(
   database: Pick<Database, 'sql'>,
   args: { name: string; holder: string; leaseMs: number },
 ): Promise<Checkpoint | null> {
-  const [row] = await database.sql.query<{ tx_id: string; id: unknown }>(acquireStatement, [
-    args.name,
-    args.holder,
-    Math.round(args.leaseMs),
-  ]);
-  return row ? { txId: row.tx_id, id: Number(row.id) } : null;
+  const [row] = await database.sql.query<{
+    tx_id: string;
+    id: unknown;
+    start_snapshot: string | null;
+  }>(acquireStatement, [args.name, args.holder, Math.round(args.leaseMs)]);
+  return row ? { txId: row.tx_id, id: Number(row.id), startSnapshot: row.start_snapshot } : null;
 }
 
 const saveStatement = {

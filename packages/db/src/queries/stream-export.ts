@@ -51,16 +51,21 @@ export async function setStreamsHealth(
 /**
  * Starts a pool's export at the current position of the change log: Cognito streams the
  * updates made after streaming was enabled, not the history (that is what bulk publish is for).
- * Every transaction below the snapshot's xmin has finished, so `(xmin, 0)` leaves out what
- * committed before and keeps whatever is still in flight. Any holder's lease is dropped, so a
- * replica still exporting with the old position cannot write it back (its checkpoint is fenced).
+ * Every transaction below the snapshot's xmin has finished, so `(xmin, 0)` leaves those out; the
+ * snapshot itself is kept too, so that rows above xmin whose transactions had already committed
+ * (xmin is held back by any open transaction in the cluster) are left out as well, and exactly
+ * what was in flight or comes later is exported. Any holder's lease is dropped, so a replica
+ * still exporting with the old position cannot write it back (its checkpoint is fenced).
  */
 export async function resetStreamExport(db: DbOrTx, identityPoolId: string): Promise<void> {
   await db.execute(sql`
-    insert into change_log_consumer (name, checkpoint_tx_id, checkpoint_id, holder, lease_expires_at)
-    values (${streamExportConsumerName(identityPoolId)}, pg_snapshot_xmin(pg_current_snapshot()), 0, null, null)
+    insert into change_log_consumer
+      (name, checkpoint_tx_id, checkpoint_id, start_snapshot, holder, lease_expires_at)
+    values (${streamExportConsumerName(identityPoolId)}, pg_snapshot_xmin(pg_current_snapshot()), 0,
+      pg_current_snapshot(), null, null)
     on conflict (name) do update set
       checkpoint_tx_id = excluded.checkpoint_tx_id, checkpoint_id = 0,
+      start_snapshot = excluded.start_snapshot,
       holder = null, lease_expires_at = null, updated_at = now()`);
 }
 

@@ -3,6 +3,7 @@ import { bigint, bigserial, customType, index, jsonb, pgTable, text } from 'driz
 import { timestamptz } from './columns.js';
 
 const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
+const pgSnapshot = customType<{ data: string }>({ dataType: () => 'pg_snapshot' });
 
 export interface ChangeLogRecord {
   key: string;
@@ -62,6 +63,12 @@ export const changeLogConsumer = pgTable('change_log_consumer', {
     .notNull()
     .default(sql`'0'::xid8`),
   checkpointId: bigint({ mode: 'number' }).notNull().default(0),
+  /**
+   * Where a consumer that starts "from now" began: rows of transactions already committed in
+   * this snapshot are skipped even when their id is above the checkpoint's xmin (a transaction
+   * older than them, anywhere in the cluster, was still open at the start).
+   */
+  startSnapshot: pgSnapshot(),
   /** The replica holding the lease (null once released). */
   holder: text(),
   leaseExpiresAt: timestamptz(),

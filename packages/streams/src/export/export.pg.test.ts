@@ -15,6 +15,7 @@ import {
 } from '@tandem/db';
 import { createTestDatabase, type TestDatabase } from '@tandem/db/testing';
 import { isSyncError } from '@tandem/domain';
+import pg from 'pg';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { silentLogger } from './logger.js';
 import { poolWithIdentities, waitFor } from '../testing/writes.js';
@@ -255,4 +256,30 @@ test('bulk publish sends every dataset once with progress, refuses a second run 
   await expect(startBulkPublish(database.db, poolId)).rejects.toSatisfy(
     (e) => isSyncError(e) && e.kind === 'AlreadyStreamedException',
   );
+});
+
+test('a change committed before enabling is not exported, even while an older transaction holds the xmin back', async (context) => {
+  if (!database.url) {
+    context.skip('needs a second connection holding a transaction open');
+    return;
+  }
+  const blocker = new pg.Client({ connectionString: database.url });
+  await blocker.connect();
+  try {
+    const { poolId, identityIds, write } = await poolWithIdentities(database, 1);
+    // An older open transaction (as another database's would be): the snapshot xmin stays below
+    // the next write's transaction, which commits before streaming is enabled.
+    await blocker.query('begin');
+    await blocker.query('select pg_current_xact_id()');
+    await write(identityIds[0]!, 'before', 'k', 'old');
+    await setStreamsSettings(database.db, { identityPoolId: poolId, streams: postgresSink });
+    await blocker.query('commit');
+    await startWorker();
+    await write(identityIds[0]!, 'after', 'k', 'new');
+    await waitFor(async () => (await allStreamRecords(poolId)).length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // room for a wrongful export
+    expect((await allStreamRecords(poolId)).map((s) => s.record.datasetName)).toEqual(['after']);
+  } finally {
+    await blocker.end();
+  }
 });

@@ -1,0 +1,1 @@
+ALTER TABLE "change_log_consumer" ADD COLUMN "start_snapshot" "pg_snapshot";

@@ -137,6 +137,14 @@ const identityScoped: Record<string, ScopedCall> = {
     c.dataset.delete.mutate({ identityPoolId, identityId, datasetName: 'notes' }),
   'record.list': (c, identityPoolId, identityId) =>
     c.record.list.query({ identityPoolId, identityId, datasetName: 'notes' }),
+  'record.lastDeviceWrite': (c, identityPoolId, identityId) =>
+    c.record.lastDeviceWrite.query({
+      identityPoolId,
+      identityId,
+      datasetName: 'notes',
+      deviceId: 'planted',
+      afterSyncCount: 0,
+    }),
   'record.update': (c, identityPoolId, identityId, token) =>
     c.record.update.mutate({
       identityPoolId,
@@ -418,6 +426,12 @@ function inputFor(path: string, w: World, token: string): unknown {
     'dataset.describe': { identityPoolId: pool, datasetName: 'notes' },
     'dataset.delete': { identityPoolId: pool, datasetName: 'notes' },
     'record.list': { identityPoolId: pool, datasetName: 'notes' },
+    'record.lastDeviceWrite': {
+      identityPoolId: pool,
+      datasetName: 'notes',
+      deviceId: 'planted',
+      afterSyncCount: 0,
+    },
     'record.update': {
       identityPoolId: pool,
       datasetName: 'notes',

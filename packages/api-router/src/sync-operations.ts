@@ -5,6 +5,7 @@
 import {
   deleteDataset,
   describeDataset,
+  lastDeviceWrite,
   listDatasets,
   listRecords,
   updateRecords,
@@ -50,6 +51,15 @@ export const syncOperations = {
     deps.changeFeed.publish([change]);
     return { dataset };
   },
+
+  /** Whether a device's push whose answer was lost committed (see lastDeviceWriteRequestSchema). */
+  lastDeviceWrite: async (
+    deps: ApiDeps,
+    identity: IdentityRow,
+    input: { datasetName: string; deviceId: string; afterSyncCount: number },
+  ) => ({
+    syncCount: await lastDeviceWrite(deps.database.db, { identityId: identity.id, ...input }),
+  }),
 
   listRecords: async (
     deps: ApiDeps,

@@ -1,9 +1,9 @@
-/** The merge rule of a pull, case by case (SPEC.md I5, I7). */
+/** The merge rule of a pull, case by case (SPEC.md I5, I6, I7). */
 import type { SyncRecord } from '@tandem/sync-protocol';
 import { expect, test } from 'vitest';
 import { defaultConflictResolution, SyncConflict } from './conflict.js';
 import type { LocalRecord } from './store/types.js';
-import { planMerge } from './sync-engine.js';
+import { planMerge, type PushOutcome } from './sync-engine.js';
 
 const local = (patch: Partial<LocalRecord>): LocalRecord => ({
   key: 'k',
@@ -26,8 +26,8 @@ const remote = (patch: Partial<SyncRecord>): SyncRecord => ({
   deviceLastModifiedDate: 200,
   ...patch,
 });
-const plan = (mine: LocalRecord | null, theirs: SyncRecord) =>
-  planMerge({ meta: null, records: new Map(mine ? [[mine.key, mine]] : []) }, [theirs]);
+const plan = (mine: LocalRecord | null, theirs: SyncRecord, outcome?: PushOutcome) =>
+  planMerge({ meta: null, records: new Map(mine ? [[mine.key, mine]] : []) }, [theirs], outcome);
 
 test('a remote record replaces an unmodified or absent local one', () => {
   expect(plan(null, remote({})).put[0]).toMatchObject({ value: 'remote', modified: false });
@@ -51,7 +51,12 @@ test('no conflict when the values agree, or when the local change is based on th
 });
 
 test('our own acknowledged write (answer lost) is recognised by value and device time', () => {
-  const pushed = { value: 'remote', deviceLastModifiedDate: 200, localVersion: 7 };
+  const pushed = {
+    value: 'remote',
+    deviceLastModifiedDate: 200,
+    localVersion: 7,
+    afterSyncCount: 3,
+  };
   // Unchanged since the push: now clean.
   expect(plan(local({ value: 'remote', pushed }), remote({})).put[0]).toMatchObject({
     modified: false,
@@ -89,4 +94,29 @@ test('the default resolution: the most recent device change wins, the server on 
   newerLocal.resolveWithRemote();
   newerLocal.resolveWithValue('both');
   expect(newerLocal.resolution).toEqual({ kind: 'value', value: 'both' });
+});
+
+test('an unanswered push overwritten since: the server says whether it committed (I6)', () => {
+  const pushed = {
+    value: 'local',
+    deviceLastModifiedDate: 100,
+    localVersion: 7,
+    afterSyncCount: 3,
+  };
+  const inDoubt = local({ pushed });
+  // Committed at 4, then overwritten at 5 by a device that saw it: take the newer version as is,
+  // never push ours again (that would undo the overwrite and store our value twice).
+  expect(plan(inDoubt, remote({}), { lastDeviceWrite: 4 })).toEqual({
+    put: [expect.objectContaining({ value: 'remote', modified: false, pushed: null })],
+    conflicts: [],
+  });
+  // Never landed: an ordinary unpushed change, so a conflict as usual.
+  expect(plan(inDoubt, remote({}), { lastDeviceWrite: null }).conflicts).toHaveLength(1);
+  // This device's only writes are older than the push: it did not land either.
+  expect(plan(inDoubt, remote({}), { lastDeviceWrite: 3 }).conflicts).toHaveLength(1);
+  // Edited after the push: the edit is new, so it meets the overwrite as a conflict.
+  const edited = local({ value: 'newer', localVersion: 8, pushed });
+  expect(plan(edited, remote({}), { lastDeviceWrite: 4 }).conflicts).toHaveLength(1);
+  // Without an answer from the server (not asked), the old rule holds.
+  expect(plan(inDoubt, remote({})).conflicts).toHaveLength(1);
 });

@@ -8,7 +8,8 @@
  *   everything up to it (I2): a crash at any point leaves a state the next sync can finish.
  * - Before pushing, each record remembers what was sent (`pushed`). If the answer is lost,
  *   the next pull recognises the write as this device's own, so it is neither pushed twice nor
- *   reported as a conflict (I5).
+ *   reported as a conflict (I5). If another device overwrote it since, the server says whether
+ *   the push committed: if it did, the newer version is taken as is (I6).
  * - The caller holds the dataset's sync lock: one sync per dataset per device at a time (I1).
  */
 import {
@@ -104,6 +105,30 @@ const isOwnWrite = (local: LocalRecord, remote: SyncRecord) =>
   local.pushed.value === remote.value &&
   local.pushed.deviceLastModifiedDate === remote.deviceLastModifiedDate;
 
+/**
+ * A push whose answer never came, unedited since, and the server now holds something else for
+ * the key: either the push committed and was overwritten by someone who saw it, or it never
+ * landed. Only the server can tell (`lastDeviceWrite`).
+ */
+const isInDoubt = (local: LocalRecord, remote: SyncRecord) =>
+  local.modified &&
+  local.pushed !== null &&
+  local.pushed.localVersion === local.localVersion &&
+  !isOwnWrite(local, remote) &&
+  local.value !== remote.value;
+
+/**
+ * What the server said about this device's unanswered push: the newest sync count it wrote in
+ * the dataset after the push's base (null: none). Undefined when nothing was in doubt.
+ */
+export type PushOutcome = { lastDeviceWrite: number | null } | undefined;
+
+const pushCommitted = (local: LocalRecord, outcome: PushOutcome) =>
+  outcome !== undefined &&
+  local.pushed !== null &&
+  outcome.lastDeviceWrite !== null &&
+  outcome.lastDeviceWrite > local.pushed.afterSyncCount;
+
 interface MergePlan {
   put: LocalRecord[];
   conflicts: Array<{ local: LocalRecord; remote: SyncRecord }>;
@@ -114,7 +139,11 @@ interface MergePlan {
  * A remote record conflicts only with a local change that was not based on it (different sync
  * count) and holds a different value (spec §9.2's rule, as in the Android SDK).
  */
-export function planMerge(view: DatasetView, remote: readonly SyncRecord[]): MergePlan {
+export function planMerge(
+  view: DatasetView,
+  remote: readonly SyncRecord[],
+  outcome?: PushOutcome,
+): MergePlan {
   const plan: MergePlan = { put: [], conflicts: [] };
   for (const record of remote) {
     const local = view.records.get(record.key);
@@ -123,6 +152,15 @@ export function planMerge(view: DatasetView, remote: readonly SyncRecord[]): Mer
         plan.put.push(fromRemote(record));
       }
       continue;
+    }
+    if (isInDoubt(local, record) && outcome !== undefined) {
+      // Committed: our write is in the history and was overwritten by a device that saw it
+      // (or rewritten by the sync trigger); pushing it again would undo that. Not committed: an
+      // ordinary unpushed change, judged by the rule below.
+      if (pushCommitted(local, outcome)) {
+        plan.put.push(fromRemote(record));
+        continue;
+      }
     }
     if (isOwnWrite(local, record)) {
       // Acknowledged earlier, answer lost. Edited since? Keep the edit, on top of our write.
@@ -237,11 +275,12 @@ export async function runSync(ctx: SyncContext): Promise<SyncResult> {
 
     // 3. Apply the pull. Without conflicts, the same transaction advances lastSyncCount.
     const remoteKeys = pulled.records.map((record) => record.key);
+    const outcome = await askPushOutcome(ctx, remoteKeys, pulled.records, call);
     const merge = await store.transact(ns, name, remoteKeys, (view) => {
       const current = view.meta ?? meta;
       // The app deleted the dataset while we pulled: that comes first (next round).
       if (current.pendingDelete) return { result: null };
-      const plan = planMerge(view, pulled.records);
+      const plan = planMerge(view, pulled.records, outcome);
       // Known nowhere (never written here, gone on the server): keep it that way, so a
       // deleted dataset is forgotten instead of listed forever.
       if (!view.meta && !pulled.datasetExists && plan.put.length === 0) {
@@ -277,6 +316,7 @@ export async function runSync(ctx: SyncContext): Promise<SyncResult> {
     // 4. Push local changes, remembering what was sent.
     const outgoing = await store.transact(ns, name, 'all', (view) => {
       if (view.meta?.pendingDelete) return { result: null };
+      const afterSyncCount = view.meta?.lastSyncCount ?? 0;
       const patches: RecordPatch[] = [];
       const put: LocalRecord[] = [];
       for (const record of view.records.values()) {
@@ -294,6 +334,7 @@ export async function runSync(ctx: SyncContext): Promise<SyncResult> {
             value: record.value,
             deviceLastModifiedDate: record.deviceLastModifiedDate,
             localVersion: record.localVersion,
+            afterSyncCount,
           },
         });
       }
@@ -324,6 +365,9 @@ export async function runSync(ctx: SyncContext): Promise<SyncResult> {
       ));
     } catch (error) {
       const failure = toSyncError(error);
+      // Refused (4xx): nothing of the push landed (all or nothing), so it is not in doubt. A
+      // 5xx may come from a proxy after the server committed, so that stays in doubt.
+      if (failure.status !== null && failure.status < 500) await forgetPushed(ctx, outgoing);
       // Someone wrote in between (409) or the token went stale: pull again.
       if (failure.kind === 'ResourceConflictException' || isStaleToken(failure)) {
         await ctx.sleep(50 + Math.random() * 100 * (round + 1));
@@ -363,6 +407,53 @@ export async function runSync(ctx: SyncContext): Promise<SyncResult> {
     if (after.pending === 0) return result;
     // Edits made during the push (or more than one request's worth): another round.
   }
+}
+
+/**
+ * Before merging: if a pulled key holds this device's unanswered push and something else now,
+ * ask the server whether the push committed. One extra request, only after a lost answer.
+ */
+async function askPushOutcome(
+  ctx: SyncContext,
+  keys: string[],
+  remote: readonly SyncRecord[],
+  call: <T>(operation: () => Promise<T>) => Promise<T>,
+): Promise<PushOutcome> {
+  if (keys.length === 0) return undefined;
+  const { records } = await ctx.store.read(ctx.namespace, ctx.datasetName, keys);
+  let afterSyncCount: number | null = null;
+  for (const record of remote) {
+    const local = records.get(record.key);
+    if (local?.pushed && isInDoubt(local, record)) {
+      afterSyncCount = Math.min(afterSyncCount ?? Infinity, local.pushed.afterSyncCount);
+    }
+  }
+  if (afterSyncCount === null) return undefined;
+  const { syncCount } = await call(() =>
+    ctx.transport.lastDeviceWrite(
+      {
+        identityPoolId: ctx.identityPoolId,
+        datasetName: ctx.datasetName,
+        deviceId: ctx.deviceId,
+        afterSyncCount,
+      },
+      ctx.signal,
+    ),
+  );
+  return { lastDeviceWrite: syncCount };
+}
+
+/** The server refused a push: clear its snapshots, so no later pull takes them as in doubt. */
+async function forgetPushed(ctx: SyncContext, patches: readonly RecordPatch[]) {
+  const keys = patches.map((patch) => patch.key);
+  await ctx.store.transact(ctx.namespace, ctx.datasetName, keys, (view) => {
+    const put: LocalRecord[] = [];
+    for (const key of keys) {
+      const record = view.records.get(key);
+      if (record?.pushed) put.push({ ...record, pushed: null });
+    }
+    return { result: undefined, writes: { put } };
+  });
 }
 
 const isStaleToken = (error: TandemSyncError) =>

@@ -10,6 +10,8 @@ import type {
   Dataset,
   DatasetRequest,
   Identity,
+  LastDeviceWriteRequest,
+  LastDeviceWriteResponse,
   ListDatasetsRequest,
   ListDatasetsResponse,
   ListRecordsRequest,
@@ -53,6 +55,10 @@ export interface Transport {
     request: UpdateRecordsRequest,
     signal?: AbortSignal,
   ): Promise<UpdateRecordsResponse>;
+  lastDeviceWrite(
+    request: LastDeviceWriteRequest,
+    signal?: AbortSignal,
+  ): Promise<LastDeviceWriteResponse>;
   listDatasets(request: ListDatasetsRequest): Promise<ListDatasetsResponse>;
   describeDataset(request: DatasetRequest): Promise<{ dataset: Dataset }>;
   deleteDataset(request: DatasetRequest): Promise<{ dataset: Dataset }>;
@@ -117,6 +123,7 @@ export function createTransport(options: TransportOptions): Transport {
     getIdentity: (identityPoolId) => mutation('identity.getId', { identityPoolId }),
     listRecords: (request, signal) => query('record.list', request, signal),
     updateRecords: (request, signal) => mutation('record.update', request, signal),
+    lastDeviceWrite: (request, signal) => query('record.lastDeviceWrite', request, signal),
     listDatasets: (request) => query('dataset.list', request),
     describeDataset: (request) => query('dataset.describe', request),
     deleteDataset: (request) => mutation('dataset.delete', request),

@@ -3,7 +3,9 @@
  * shape, and add a line below; the hash pinned in protocol-version.test.ts forces the bump.
  *
  * 1 — initial: datasets, records, usage, identities, identity pools, live pokes; pool settings
- *     (push, streams, sync trigger, bulk publish), the pool dashboard, first-run setup.
+ *     (push, streams, sync trigger, bulk publish), the pool dashboard, first-run setup, push
+ *     devices, and record.lastDeviceWrite (whether an unanswered push committed). Unreleased, so
+ *     still 1.
  */
 export const PROTOCOL_VERSION = 1;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { identityScope } from './dataset.js';
-import { datasetNameSchema, deviceIdSchema } from './ids.js';
+import { datasetNameSchema, deviceIdSchema, syncCountSchema } from './ids.js';
 import { MAX_PATCHES_PER_UPDATE } from './limits.js';
 import { recordPatchSchema, recordSchema } from './record.js';
 
@@ -24,3 +24,23 @@ export const updateRecordsResponseSchema = z.object({
 
 export type UpdateRecordsRequest = z.input<typeof updateRecordsRequestSchema>;
 export type UpdateRecordsResponse = z.infer<typeof updateRecordsResponseSchema>;
+
+/**
+ * Tandem extension (not in Cognito): did this device's last push land? A device whose push
+ * answer was lost asks for the newest sync count it wrote in the dataset after the count it
+ * pushed on. UpdateRecords is all or nothing, so a count above that means the whole push
+ * committed; null means none of it did.
+ */
+export const lastDeviceWriteRequestSchema = z.strictObject({
+  ...identityScope,
+  datasetName: datasetNameSchema,
+  deviceId: deviceIdSchema,
+  afterSyncCount: syncCountSchema,
+});
+
+export const lastDeviceWriteResponseSchema = z.object({
+  syncCount: syncCountSchema.nullable(),
+});
+
+export type LastDeviceWriteRequest = z.infer<typeof lastDeviceWriteRequestSchema>;
+export type LastDeviceWriteResponse = z.infer<typeof lastDeviceWriteResponseSchema>;

@@ -138,6 +138,66 @@ describe.each<StoreKind>(['file', 'indexeddb'])('%s store', (kind) => {
     expect(await history(client.identityId!, 'notes')).toEqual(['a=v1', 'a=v2']);
   });
 
+  test('killed after commit, overwritten by a device that saw it: the overwrite stands, nothing pushed again', async () => {
+    const email = uniqueEmail();
+    await h.signUp(email);
+    const device = await crashingDevice(kind, email);
+    const notes = await device.client.dataset('notes');
+    await notes.putAll({ a: 'mine', b: 'kept' });
+    await crashDuringPush(device, 'dieAfterCommit');
+
+    const other = await crashingDevice('memory', email);
+    open.push(other.client);
+    const theirs = await other.client.dataset('notes');
+    await theirs.synchronize();
+    expect(theirs.get('a')).toBe('mine'); // they saw our write before replacing it
+    await theirs.put('a', 'theirs');
+    await theirs.synchronize();
+
+    const { client, network } = await device.restart();
+    const reopened = await client.dataset('notes');
+    const conflicts: string[] = [];
+    const result = await reopened.synchronize({
+      onConflict: (found) => void conflicts.push(...found.map((c) => c.key)),
+    });
+    // The server confirmed our push had landed, so there is nothing to decide or to resend.
+    expect(conflicts).toEqual([]);
+    expect(result).toMatchObject({ pushed: 0, pending: 0, syncCount: 2 });
+    expect(network.updateCalls).toBe(0);
+    expect(reopened.getAll()).toEqual({ a: 'theirs', b: 'kept' });
+    expect(await history(client.identityId!, 'notes')).toEqual(['a=mine', 'b=kept', 'a=theirs']);
+  });
+
+  test('killed before the push arrived while another device wrote the key: a conflict, as the write never landed', async () => {
+    const email = uniqueEmail();
+    await h.signUp(email);
+    const device = await crashingDevice(kind, email);
+    const notes = await device.client.dataset('notes');
+    await notes.put('a', 'mine');
+    await crashDuringPush(device, 'dieBeforeSend');
+
+    const other = await crashingDevice('memory', email);
+    open.push(other.client);
+    const theirs = await other.client.dataset('notes');
+    await theirs.put('a', 'theirs');
+    await theirs.synchronize();
+
+    const { client } = await device.restart();
+    const reopened = await client.dataset('notes');
+    const seen: Array<[string | null, string | null]> = [];
+    await reopened.synchronize({
+      onConflict(found) {
+        for (const conflict of found) {
+          seen.push([conflict.local.value, conflict.remote.value]);
+          conflict.resolveWithLocal();
+        }
+      },
+    });
+    expect(seen).toEqual([['mine', 'theirs']]);
+    expect(reopened.get('a')).toBe('mine');
+    expect(await history(client.identityId!, 'notes')).toEqual(['a=theirs', 'a=mine']);
+  });
+
   test('killed after commit while another device overwrote the key: a real conflict', async () => {
     const email = uniqueEmail();
     await h.signUp(email);

@@ -1,4 +1,6 @@
 import {
+  lastDeviceWriteRequestSchema,
+  lastDeviceWriteResponseSchema,
   listRecordsRequestSchema,
   listRecordsResponseSchema,
   updateRecordsRequestSchema,
@@ -17,6 +19,18 @@ export const recordRouter = {
     .output(listRecordsResponseSchema)
     .query(async ({ ctx, input }) =>
       syncOperations.listRecords(
+        ctx.deps,
+        await callerIdentity(ctx.deps, ctx.sessionUser, input),
+        input,
+      ),
+    ),
+
+  /** Tandem extension: did this device's push whose answer was lost commit? */
+  lastDeviceWrite: sessionProcedure
+    .input(lastDeviceWriteRequestSchema)
+    .output(lastDeviceWriteResponseSchema)
+    .query(async ({ ctx, input }) =>
+      syncOperations.lastDeviceWrite(
         ctx.deps,
         await callerIdentity(ctx.deps, ctx.sessionUser, input),
         input,

@@ -36,6 +36,12 @@ export interface PushedSnapshot {
   value: string | null;
   deviceLastModifiedDate: number;
   localVersion: number;
+  /**
+   * The dataset sync count the push was made on. If the answer is lost and the key was
+   * overwritten since, the server says whether this device wrote after it, i.e. whether the
+   * push committed (`record.lastDeviceWrite`).
+   */
+  afterSyncCount: number;
 }
 
 export interface DatasetMeta {

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, max } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { changeLog } from '../schema/index.js';
 import type { CommittedChange } from './dataset.js';
@@ -27,4 +27,27 @@ export async function changesOfIdentitySince(
     kind: r.kind,
     deviceId: r.deviceId,
   }));
+}
+
+/**
+ * The newest dataset sync count a device wrote after `afterSyncCount`, or null. Reads the
+ * (identity, dataset, syncCount) index from `afterSyncCount` up, so it costs what a pull does.
+ */
+export async function lastDeviceWrite(
+  db: DbOrTx,
+  args: { identityId: string; datasetName: string; deviceId: string; afterSyncCount: number },
+): Promise<number | null> {
+  const [row] = await db
+    .select({ syncCount: max(changeLog.syncCount) })
+    .from(changeLog)
+    .where(
+      and(
+        eq(changeLog.identityId, args.identityId),
+        eq(changeLog.datasetName, args.datasetName),
+        gt(changeLog.syncCount, args.afterSyncCount),
+        eq(changeLog.deviceId, args.deviceId),
+        eq(changeLog.kind, 'update'),
+      ),
+    );
+  return row?.syncCount == null ? null : Number(row.syncCount);
 }

@@ -212,6 +212,7 @@ export default defineConfig(
               sourceTag: 'type:app',
               onlyDependOnLibsWithTags: [
                 'type:api',
+                'type:api-binding',
                 'type:data-access',
                 'type:client',
                 'type:domain',
@@ -221,6 +222,17 @@ export default defineConfig(
             {
               sourceTag: 'type:api',
               onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:protocol'],
+            },
+            {
+              // aws-compat: the Cognito REST binding runs the api-router's own procedures, so the
+              // two surfaces cannot disagree.
+              sourceTag: 'type:api-binding',
+              onlyDependOnLibsWithTags: [
+                'type:api',
+                'type:data-access',
+                'type:domain',
+                'type:protocol',
+              ],
             },
             {
               sourceTag: 'type:data-access',

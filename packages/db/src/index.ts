@@ -1,5 +1,6 @@
 export * from './change-feed.js';
 export * from './client.js';
+export * from './queries/aws-credential.js';
 export * from './queries/change-log.js';
 export * from './queries/dashboard.js';
 export * from './queries/dataset.js';

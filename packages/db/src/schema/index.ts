@@ -4,3 +4,4 @@ export * from './dataset.js';
 export * from './device.js';
 export * from './identity-pool.js';
 export * from './pool-settings.js';
+export * from './aws-credential.js';

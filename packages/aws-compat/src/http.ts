@@ -1,0 +1,26 @@
+/**
+ * The request and response shapes every AWS-compatible handler works on, independent of the
+ * HTTP server: tests drive handlers directly, apps/api adapts node:http to them.
+ */
+export interface AwsHttpRequest {
+  method: string;
+  /** The path exactly as received (still percent-encoded), without the query string. */
+  rawPath: string;
+  /** The query string as received, without the leading `?` ('' when none). */
+  rawQuery: string;
+  /** Header names in lower case (as node:http gives them). */
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export interface AwsHttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A header's value, with repeated headers joined by `,` as HTTP allows. */
+export function header(request: AwsHttpRequest, name: string): string | undefined {
+  const value = request.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(',') : value;
+}

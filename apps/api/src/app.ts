@@ -3,6 +3,7 @@
  * validated environment. main.ts runs it; tests run it too, on their own databases.
  */
 import { createApiCaches, deriveApiSecrets, type ApiDeps } from '@tandem/api-router';
+import { createAwsCompat } from '@tandem/aws-compat';
 import { createSyncSessionTokens, hasAdminUser, initAuth } from '@tandem/auth';
 import {
   ChangeFeed,
@@ -209,6 +210,12 @@ export async function startApi(
     metrics,
     maxBodyBytes: env.MAX_BODY_BYTES,
     noopPullCacheTtlMs: env.SESSION_CACHE_TTL_MS,
+    awsCompat: createAwsCompat({
+      api: deps,
+      serverSecret: secret,
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      onError: (err) => logger.error({ err }, 'AWS-compatible request failed'),
+    }),
   });
   const { url } = await server.listen(env.PORT, env.HOST);
   let stopping: Promise<void> | null = null;

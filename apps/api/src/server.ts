@@ -2,11 +2,14 @@
  * The API's HTTP host: one Node server carrying
  *   /trpc/*      the sync and admin API (tRPC: HTTP batching + SSE subscriptions)
  *   /api/auth/*  better-auth (email+password, guests, bearer tokens)
+ *   /identitypools/*, and POSTs with `x-amz-target: AWSCognitoIdentityService.*`:
+ *                the AWS-compatible API (Cognito Sync REST + SigV4, Cognito Identity credentials)
  *   /healthz /readyz /metrics
  * Bodies over the limit are refused with 413 before any parsing. Shutdown stops accepting,
  * tells live clients to reconnect, drains in-flight requests, then closes the database.
  */
 import { appRouter, createContextFactory, type ApiDeps } from '@tandem/api-router';
+import type { AwsCompat } from '@tandem/aws-compat';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { toNodeHandler } from 'better-auth/node';
 import { randomUUID } from 'node:crypto';
@@ -24,6 +27,8 @@ export interface ApiServerOptions {
   maxBodyBytes: number;
   /** How long an empty no-op pull answer may be served from memory (0: never). */
   noopPullCacheTtlMs: number;
+  /** The AWS-compatible surface (absent: those paths answer 404). */
+  awsCompat?: AwsCompat;
 }
 
 export interface ApiServer {
@@ -43,6 +48,7 @@ function routeLabel(path: string): string {
   }
   if (path.startsWith('/api/auth/')) return 'auth';
   if (path === '/healthz' || path === '/readyz' || path === '/metrics') return path.slice(1);
+  if (path === '/identitypools' || path.startsWith('/identitypools/')) return 'cognito-sync';
   return 'other';
 }
 
@@ -130,6 +136,17 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       return;
     }
 
+    // AWS clients get AWS-shaped answers, the body limit included.
+    if (options.awsCompat?.handles(req.method ?? 'GET', path, req.headers)) {
+      if (draining) {
+        res.setHeader('retry-after', '1');
+        return sendJson(res, 503, {
+          message: 'Server is shutting down; retry on another instance.',
+        });
+      }
+      options.awsCompat.serve(req, res, requestId);
+      return;
+    }
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > options.maxBodyBytes) {
       return sendJson(res, 413, {

@@ -1,5 +1,5 @@
 export { createApiCaches, createContextFactory, type ApiDeps, type Context } from './context.js';
 export { appRouter, type AppRouter } from './root.js';
 export { deriveApiSecrets, type ApiSecrets } from './secrets.js';
-export { createCallerFactory } from './trpc.js';
+export { createCallerFactory, describeApiError } from './trpc.js';
 export { callerIdentity } from './identity-scope.js';

@@ -5,7 +5,8 @@
  */
 import { invalidParameter, SyncError, validationMessage } from '@tandem/domain';
 import type { ErrorKind } from '@tandem/sync-protocol';
-import { initTRPC, TRPCError } from '@trpc/server';
+import { getTRPCErrorFromUnknown, initTRPC, TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.js';
@@ -113,6 +114,32 @@ const t = initTRPC.context<Context>().create({
     };
   },
 });
+
+/**
+ * The Cognito error a failed call amounts to, as the HTTP surfaces send it: for other bindings
+ * of the same procedures (the AWS-compatible REST API), which call them without tRPC's HTTP
+ * adapter and so without the formatter above.
+ */
+export function describeApiError(
+  error: unknown,
+  input: unknown,
+): { kind: ErrorKind; status: number; message: string } {
+  const trpcError = getTRPCErrorFromUnknown(error);
+  const kind = cognitoKindOf(trpcError);
+  const cause = trpcError.cause;
+  if (cause instanceof ZodError) {
+    return { kind: 'InvalidParameterException', status: 400, message: zodMessage(cause, input) };
+  }
+  if (cause instanceof SyncError) return { kind, status: cause.status, message: cause.message };
+  if (kind === 'InternalErrorException') {
+    return {
+      kind,
+      status: 500,
+      message: 'An internal error occurred; the request id in the logs identifies it.',
+    };
+  }
+  return { kind, status: getHTTPStatusCodeFromError(trpcError), message: trpcError.message };
+}
 
 /** Rethrows a procedure's SyncError (or a refused text value) as a typed tRPC error. */
 function mapSyncErrors<R extends { ok: boolean; error?: { cause?: unknown } }>(result: R): R {

@@ -143,7 +143,7 @@ export async function unsubscribeFromDataset(
   args: { identityId: string; deviceId: string; datasetName: string },
 ): Promise<void> {
   await assertDevice(db, args.identityId, args.deviceId);
-  await db
+  const removed = await db
     .delete(datasetSubscription)
     .where(
       and(
@@ -151,7 +151,12 @@ export async function unsubscribeFromDataset(
         eq(datasetSubscription.deviceId, args.deviceId),
         eq(datasetSubscription.datasetName, args.datasetName),
       ),
-    );
+    )
+    .returning({ deviceId: datasetSubscription.deviceId });
+  // As Cognito: unsubscribing what is not subscribed is ResourceNotFoundException (spec §5.1).
+  if (removed.length === 0) {
+    throw notFound(`Device ${args.deviceId} is not subscribed to dataset ${args.datasetName}.`);
+  }
 }
 
 export interface PushTarget {

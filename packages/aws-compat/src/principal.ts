@@ -1,0 +1,104 @@
+/**
+ * Who signed a request: an identity (temporary credentials from GetCredentialsForIdentity) or a
+ * pool's developer key (created in the console). The signature is checked (SigV4), then the
+ * signature is remembered until it could no longer pass the clock-skew check, so the same
+ * signed request cannot be played again, on any replica.
+ */
+import {
+  findDeveloperKey,
+  rememberSignature,
+  sweepSeenSignatures,
+  touchDeveloperKey,
+  type Database,
+  type SecretBox,
+} from '@tandem/db';
+import { signatureErrors } from './errors.js';
+import type { AwsHttpRequest } from './http.js';
+import { verifySigV4 } from './sigv4.js';
+
+export type Principal =
+  | { kind: 'identity'; identityPoolId: string; identityId: string; accessKeyId: string }
+  | { kind: 'developer'; identityPoolId: string; accessKeyId: string; name: string };
+
+/** The part of the identity credential issuer that checks keys. */
+export interface IdentityKeyOpener {
+  open(
+    accessKeyId: string,
+    sessionToken: string | undefined,
+    now: Date,
+  ): { identityPoolId: string; identityId: string; secretAccessKey: string; expiration: Date };
+}
+
+export interface PrincipalResolverDeps {
+  database: Database;
+  settingsBox: SecretBox;
+  identityKeys: IdentityKeyOpener;
+  /** Allowed clock difference for signatures (default 5 minutes, as AWS). */
+  maxSkewMs?: number;
+  now?: () => Date;
+}
+
+export interface PrincipalResolver {
+  authenticate(request: AwsHttpRequest, service: string): Promise<Principal>;
+}
+
+/** Identity keys are made by the issuer with this prefix; anything else is a developer key. */
+export const IDENTITY_KEY_PREFIX = 'TKID';
+const SWEEP_EVERY_MS = 60_000;
+
+export function createPrincipalResolver(deps: PrincipalResolverDeps): PrincipalResolver {
+  const maxSkewMs = deps.maxSkewMs ?? 5 * 60_000;
+  const now = deps.now ?? (() => new Date());
+  let lastSweep = 0;
+
+  return {
+    async authenticate(request, service) {
+      let principal: Principal | undefined;
+      const at = now();
+      const signed = await verifySigV4(request, {
+        service,
+        now: at,
+        maxSkewMs,
+        async secretFor(accessKeyId, sessionToken) {
+          if (accessKeyId.startsWith(IDENTITY_KEY_PREFIX)) {
+            const opened = deps.identityKeys.open(accessKeyId, sessionToken, at);
+            principal = {
+              kind: 'identity',
+              identityPoolId: opened.identityPoolId,
+              identityId: opened.identityId,
+              accessKeyId,
+            };
+            return opened.secretAccessKey;
+          }
+          // Developer keys are long-term: a session token with one is a forgery or a mix-up.
+          if (sessionToken !== undefined) throw signatureErrors.unknownKey();
+          const found = await findDeveloperKey(deps.database.db, deps.settingsBox, accessKeyId);
+          if (!found) throw signatureErrors.unknownKey();
+          principal = {
+            kind: 'developer',
+            identityPoolId: found.key.identityPoolId,
+            accessKeyId,
+            name: found.key.name,
+          };
+          return found.secretAccessKey;
+        },
+      });
+      if (!principal) throw signatureErrors.unknownKey();
+
+      // Replays: a signature is accepted once while its time is within the skew window.
+      const fresh = await rememberSignature(deps.database.db, {
+        signature: signed.signature,
+        expiresAt: new Date(signed.signedAt.getTime() + maxSkewMs + 1_000),
+      });
+      if (!fresh) throw signatureErrors.replay();
+      if (at.getTime() - lastSweep > SWEEP_EVERY_MS) {
+        lastSweep = at.getTime();
+        void sweepSeenSignatures(deps.database.db, at).catch(() => undefined);
+      }
+      if (principal.kind === 'developer') {
+        void touchDeveloperKey(deps.database.db, principal.accessKeyId).catch(() => undefined);
+      }
+      return principal;
+    },
+  };
+}

@@ -7,7 +7,7 @@ import {
   GetCredentialsForIdentityCommand,
   GetIdCommand,
 } from '@aws-sdk/client-cognito-identity';
-import { CognitoSyncClient } from '@aws-sdk/client-cognito-sync';
+import { CognitoSyncClient, type CognitoSyncClientConfig } from '@aws-sdk/client-cognito-sync';
 import { createDeveloperKey } from '@tandem/db';
 import type { Harness } from '../testing/harness.js';
 
@@ -58,13 +58,18 @@ export async function developerKeys(h: Harness, identityPoolId: string): Promise
   return { accessKeyId: key.accessKeyId, secretAccessKey };
 }
 
-export function syncClient(h: Harness, keys: AwsKeys): CognitoSyncClient {
+export function syncClient(
+  h: Harness,
+  keys: AwsKeys,
+  options: Partial<CognitoSyncClientConfig> = {},
+): CognitoSyncClient {
   return new CognitoSyncClient({
     region: REGION,
     endpoint: h.url,
     credentials: keys,
     // The tests look at every answer; the SDK's own retries would hide 429/5xx.
     maxAttempts: 1,
+    ...options,
   });
 }
 

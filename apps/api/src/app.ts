@@ -195,6 +195,7 @@ export async function startApi(
     secrets,
     syncTriggers,
     pushEndpoints: { check: (subscription) => checkPushSubscription(pushPolicy, subscription) },
+    publicUrl,
     region: env.TANDEM_REGION,
     defaultIdentityPoolId: env.DEFAULT_POOL_ID ?? null,
   };
@@ -218,6 +219,8 @@ export async function startApi(
     }),
   });
   const { url } = await server.listen(env.PORT, env.HOST);
+  // With PORT=0 the address is known only now.
+  if (!env.PUBLIC_URL) deps.publicUrl = url;
   let stopping: Promise<void> | null = null;
   return {
     url,

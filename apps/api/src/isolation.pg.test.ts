@@ -464,6 +464,9 @@ function inputFor(path: string, w: World, token: string): unknown {
       syncSessionToken: token,
       recordPatches: [{ op: 'replace', key: 'planted', value: 'x', syncCount: 0 }],
     },
+    'admin.developerKey.list': { identityPoolId: pool },
+    'admin.developerKey.create': { identityPoolId: pool, name: 'planted key' },
+    'admin.developerKey.revoke': { identityPoolId: pool, accessKeyId: 'TKDVAAAAAAAAAAAAAAAA' },
   };
   // Procedures added later still get checked, with the most common input shape.
   return path in inputs ? inputs[path] : { identityPoolId: pool, identityId: b };

@@ -412,7 +412,7 @@ test('delete selected datasets, after a confirmation', async () => {
   expect(await state.user!.datasets()).toEqual(['notes']);
 });
 
-test('edit identity pool: name, guests, push key and rotation, streams, sync trigger, bulk publish', async () => {
+test('edit identity pool: name, guests, push key and rotation, streams, sync trigger, bulk publish, AWS developer keys', async () => {
   await page().goto(`/pools/${encodeURIComponent(state.poolId)}/settings`);
   await heading('Edit identity pool').waitFor();
   const general = page().getByTestId('section-general');
@@ -505,6 +505,35 @@ test('edit identity pool: name, guests, push key and rotation, streams, sync tri
   await waitForText(bulk.getByTestId('bulk-blocked'), 'the next one is possible after');
   expect(await bulk.getByRole('button', { name: 'Start bulk publish' }).isDisabled()).toBe(true);
   await screenshot(page(), '31-bulk-publish-succeeded');
+
+  // AWS SDK access: a developer key's secret is shown once, then the key is revoked.
+  const aws = page().getByTestId('section-aws');
+  expect(await aws.getByTestId('aws-region').inputValue()).toBe(state.poolId.split(':')[0]);
+  await waitForText(aws.getByTestId('aws-sdk-snippet'), 'new CognitoSyncClient({');
+  await aws.getByTestId('aws-no-keys').waitFor();
+  await aws.getByLabel('New developer key').fill('Backend server');
+  await aws.getByRole('button', { name: 'Create key' }).click();
+  const secretBox = aws.getByTestId('aws-new-secret');
+  await waitForText(secretBox, 'it will not be shown again');
+  const secret = await secretBox.getByTestId('aws-new-secret-access-key').inputValue();
+  expect(secret).toMatch(/^[A-Za-z0-9]{40}$/);
+  const accessKeyId = await secretBox.getByTestId('aws-new-access-key-id').inputValue();
+  const keyRow = aws.locator(`[data-testid="aws-key-row"][data-key="${accessKeyId}"]`);
+  await waitForText(keyRow, 'Active');
+  await waitForText(keyRow, adminEmail);
+  expect(await aws.getByTestId('aws-keys-table').textContent()).not.toContain(secret);
+  await aws.scrollIntoViewIfNeeded();
+  await screenshot(page(), '42-aws-developer-key-created');
+  await keyRow.getByRole('button', { name: 'Revoke…' }).click();
+  const revokeDialog = dialog('revoke-key-dialog');
+  await waitForText(revokeDialog, 'Apps using this key stop working at once');
+  await revokeDialog.getByRole('button', { name: 'Revoke key' }).click();
+  await waitGone(revokeDialog);
+  await toast('Key revoked').waitFor();
+  await waitForText(keyRow, 'Revoked');
+  await waitGone(secretBox);
+  expect(await keyRow.getByRole('button', { name: 'Revoke…' }).count()).toBe(0);
+  await screenshot(page(), '43-aws-developer-key-revoked');
 });
 
 test('errors are explained in plain words, with what to do', async () => {

@@ -26,6 +26,11 @@ export interface ApiDeps {
   pushEndpoints: { check(subscription: PushSubscriptionJson): Promise<void> };
   /** Derived from the server secret: the setup token and the settings encryption key. */
   secrets: ApiSecrets;
+  /**
+   * The URL apps reach this API at (PUBLIC_URL, else the address it listens on): the console
+   * shows it as the endpoint for AWS SDK clients.
+   */
+  publicUrl: string;
   /** Region for new identity pools' ids (`<region>:<uuid>`). */
   region: string;
   /** The pool announced to apps by `meta.defaultIdentityPool` (the embedded default's), if any. */

@@ -3,6 +3,7 @@ import {
   adminIdentityRouter,
   adminRecordRouter,
 } from './router/admin/identity.js';
+import { adminDeveloperKeyRouter } from './router/admin/developer-keys.js';
 import { adminIdentityPoolRouter } from './router/admin/identity-pool.js';
 import { adminPoolSettingsRouter } from './router/admin/pool-settings.js';
 import { datasetRouter } from './router/dataset.js';
@@ -27,6 +28,7 @@ export const appRouter = router({
     identity: adminIdentityRouter,
     dataset: adminDatasetRouter,
     record: adminRecordRouter,
+    developerKey: adminDeveloperKeyRouter,
   }),
 });
 

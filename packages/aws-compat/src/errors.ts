@@ -56,6 +56,6 @@ export const signatureErrors = {
     new AwsError(
       'InvalidSignatureException',
       403,
-      'Signature has already been used; sign each request anew.',
+      'This signed request was already received; a request that changes data is accepted once. Sign each request anew.',
     ),
 };

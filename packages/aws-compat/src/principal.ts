@@ -1,8 +1,12 @@
 /**
  * Who signed a request: an identity (temporary credentials from GetCredentialsForIdentity) or a
- * pool's developer key (created in the console). The signature is checked (SigV4), then the
- * signature is remembered until it could no longer pass the clock-skew check, so the same
- * signed request cannot be played again, on any replica.
+ * pool's developer key (created in the console). The signature is checked (SigV4).
+ *
+ * Replays: a request that changes data (any method but GET/HEAD) is accepted once. Its
+ * signature is remembered until it could no longer pass the clock-skew check, on every replica,
+ * so a captured write cannot be applied again. Reads are not tracked: repeating one changes
+ * nothing, and clients legitimately send byte-identical reads (aws-sdk v2 signs with a
+ * one-second clock, and amazon-cognito-js repeats the same ListRecords within milliseconds).
  */
 import {
   findDeveloperKey,
@@ -46,6 +50,8 @@ export interface PrincipalResolver {
 export const IDENTITY_KEY_PREFIX = 'TKID';
 const SWEEP_EVERY_MS = 60_000;
 
+const changesData = (method: string) => method !== 'GET' && method !== 'HEAD';
+
 export function createPrincipalResolver(deps: PrincipalResolverDeps): PrincipalResolver {
   const maxSkewMs = deps.maxSkewMs ?? 5 * 60_000;
   const now = deps.now ?? (() => new Date());
@@ -85,12 +91,13 @@ export function createPrincipalResolver(deps: PrincipalResolverDeps): PrincipalR
       });
       if (!principal) throw signatureErrors.unknownKey();
 
-      // Replays: a signature is accepted once while its time is within the skew window.
-      const fresh = await rememberSignature(deps.database.db, {
-        signature: signed.signature,
-        expiresAt: new Date(signed.signedAt.getTime() + maxSkewMs + 1_000),
-      });
-      if (!fresh) throw signatureErrors.replay();
+      if (changesData(request.method)) {
+        const fresh = await rememberSignature(deps.database.db, {
+          signature: signed.signature,
+          expiresAt: new Date(signed.signedAt.getTime() + maxSkewMs + 1_000),
+        });
+        if (!fresh) throw signatureErrors.replay();
+      }
       if (at.getTime() - lastSweep > SWEEP_EVERY_MS) {
         lastSweep = at.getTime();
         void sweepSeenSignatures(deps.database.db, at).catch(() => undefined);

@@ -1,4 +1,5 @@
 export * from './admin.js';
+export * from './aws-keys.js';
 export * from './dataset.js';
 export * from './device.js';
 export * from './error-kind.js';

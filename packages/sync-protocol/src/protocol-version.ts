@@ -4,8 +4,8 @@
  *
  * 1 — initial: datasets, records, usage, identities, identity pools, live pokes; pool settings
  *     (push, streams, sync trigger, bulk publish), the pool dashboard, first-run setup, push
- *     devices, and record.lastDeviceWrite (whether an unanswered push committed). Unreleased, so
- *     still 1.
+ *     devices, record.lastDeviceWrite (whether an unanswered push committed), and AWS developer
+ *     keys (admin.developerKey). Unreleased, so still 1.
  */
 export const PROTOCOL_VERSION = 1;
 

@@ -111,6 +111,7 @@ async function main() {
       secrets: deriveApiSecrets('probe-secret-probe-secret-probe-secret-01'),
       // Registrations are not probed here.
       pushEndpoints: { check: async () => {} },
+      publicUrl: 'http://127.0.0.1:1',
       region: 'local-1',
       defaultIdentityPoolId: null,
     };

@@ -155,7 +155,7 @@ async function replay(request: HttpRequest) {
   };
 }
 
-test('a replayed request is refused, and a replayed write is not applied twice', async () => {
+test('a replayed write is refused and not applied twice; a repeated read is answered', async () => {
   const { sent, handler } = recordingHandler();
   const recorded = client(keys, { requestHandler: handler });
   const pulled = await recorded.send(new ListRecordsCommand(scope('replayed')));
@@ -170,9 +170,10 @@ test('a replayed request is refused, and a replayed write is not applied twice',
   const again = await replay(write);
   expect(again.status).toBe(403);
   expect(again.type).toBe('InvalidSignatureException');
-  expect(JSON.parse(again.body).message).toMatch(/already been used/);
+  expect(JSON.parse(again.body).message).toMatch(/already received/);
+  // Reads change nothing, and aws-sdk v2 legitimately repeats identical ones within a second.
   const read = sent.find((r) => r.method === 'GET')!;
-  expect((await replay(read)).status).toBe(403);
+  expect((await replay(read)).status).toBe(200);
   const page = await client(keys).send(new ListRecordsCommand(scope('replayed')));
   expect(page.DatasetSyncCount).toBe(1);
 });

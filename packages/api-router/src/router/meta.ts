@@ -15,4 +15,6 @@ export const metaRouter = {
   defaultIdentityPool: publicProcedure.query(({ ctx }) => ({
     identityPoolId: ctx.deps.defaultIdentityPoolId,
   })),
+  /** Where apps reach this API (for AWS SDK clients' `endpoint`); not a secret. */
+  publicUrl: publicProcedure.query(({ ctx }) => ({ url: ctx.deps.publicUrl })),
 } satisfies TRPCRouterRecord;

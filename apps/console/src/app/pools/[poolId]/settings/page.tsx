@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Breadcrumbs } from '../../../../components/breadcrumbs';
 import { PageHeader } from '../../../../components/page-header';
+import { AwsAccess } from '../../../../components/settings/aws-access';
 import { BulkPublish } from '../../../../components/settings/bulk-publish';
 import { GeneralSettings } from '../../../../components/settings/general-settings';
 import { PushSettings } from '../../../../components/settings/push-settings';
@@ -54,6 +55,7 @@ export default function EditPoolPage() {
             settings={data}
           />
           <BulkPublish settings={data} />
+          <AwsAccess settings={data} />
         </>
       ) : null}
     </>

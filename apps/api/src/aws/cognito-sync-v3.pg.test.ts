@@ -325,6 +325,45 @@ describe('who may call what', () => {
   });
 });
 
+describe('sync trigger', () => {
+  test('identity writes run it (its errors arrive as Cognito errors); developer writes skip it', async () => {
+    const admin = await h.admin();
+    // Upper-cases every value written; refuses the value "forbidden".
+    const source = `export default (event) => {
+      for (const [key, record] of Object.entries(event.datasetRecords)) {
+        if (record.newValue === 'forbidden') throw new Error('refused');
+        if (record.op === 'replace' && record.newValue) record.newValue = record.newValue.toUpperCase();
+      }
+      return event;
+    }`;
+    await admin.client.admin.identityPool.setSyncTrigger.mutate({
+      identityPoolId: poolId,
+      syncTrigger: { enabled: true, target: { kind: 'function', source } },
+    });
+    try {
+      const byIdentity = await push(client, 'triggered', [
+        { Op: 'replace', Key: 'greeting', Value: 'hello', SyncCount: 0 },
+      ]);
+      expect(byIdentity.Records!.map((r) => r.Value)).toEqual(['HELLO']);
+      const refused = await awsErrorOf(
+        push(client, 'triggered', [
+          { Op: 'replace', Key: 'greeting', Value: 'forbidden', SyncCount: 1 },
+        ]),
+      );
+      expect(refused).toMatchObject({ name: 'InvalidLambdaFunctionOutputException', status: 400 });
+      const byDeveloper = await push(developer, 'triggered', [
+        { Op: 'replace', Key: 'greeting', Value: 'quiet', SyncCount: 1 },
+      ]);
+      expect(byDeveloper.Records!.map((r) => r.Value)).toEqual(['quiet']);
+    } finally {
+      await admin.client.admin.identityPool.setSyncTrigger.mutate({
+        identityPoolId: poolId,
+        syncTrigger: null,
+      });
+    }
+  });
+});
+
 describe('pool operations (developer credentials)', () => {
   test('usage', async () => {
     const { IdentityPoolUsage } = await developer.send(

@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './http.js';
 export * from './identity-credentials.js';
 export * from './cognito-identity.js';
+export * from './import/cognito-export.js';
 export * from './sigv4.js';
 export * from './node-adapter.js';
 export * from './principal.js';

@@ -3,6 +3,7 @@ export * from './client.js';
 export * from './queries/aws-config.js';
 export * from './queries/aws-credential.js';
 export * from './queries/aws-identity.js';
+export * from './queries/aws-import.js';
 export * from './queries/change-log.js';
 export * from './queries/dashboard.js';
 export * from './queries/dataset.js';

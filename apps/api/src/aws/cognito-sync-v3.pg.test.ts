@@ -24,7 +24,7 @@ import {
   type CognitoSyncClient,
 } from '@aws-sdk/client-cognito-sync';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHarness, type Harness, type TestUser } from '../testing/harness.js';
+import { startHarness, uniqueEmail, type Harness, type TestUser } from '../testing/harness.js';
 import {
   awsErrorOf,
   developerKeys,
@@ -259,6 +259,64 @@ describe('records', () => {
   });
 });
 
+describe('merges', () => {
+  test("a guest who signs in: the account's dataset reports the merged one, which reads and deletes like any other", async () => {
+    const email = uniqueEmail();
+    const account = await h.signUp(email);
+    const mine = await identityCredentials(h, poolId, account.token);
+    const mineClient = syncClient(h, mine.keys);
+    clients.push(mineClient);
+    const target = (name: string) => ({
+      IdentityPoolId: poolId,
+      IdentityId: mine.identityId,
+      DatasetName: name,
+    });
+    await push(
+      mineClient,
+      'notes',
+      [{ Op: 'replace', Key: 'shopping', Value: 'milk', SyncCount: 0 }],
+      target('notes'),
+    );
+
+    // The same person, on another device, as a guest through the AWS credential endpoint.
+    const guest = await h.guest();
+    const asGuest = await identityCredentials(h, poolId, guest.token);
+    const guestClient = syncClient(h, asGuest.keys);
+    clients.push(guestClient);
+    await push(
+      guestClient,
+      'notes',
+      [{ Op: 'replace', Key: 'todo', Value: 'call mum', SyncCount: 0 }],
+      {
+        IdentityPoolId: poolId,
+        IdentityId: asGuest.identityId,
+        DatasetName: 'notes',
+      },
+    );
+    await h.signIn(email, undefined, guest.token);
+
+    const merged = `notes.${asGuest.identityId}`;
+    const page = await mineClient.send(new ListRecordsCommand(target('notes')));
+    expect(page.MergedDatasetNames).toEqual([merged]);
+    const mergedPage = await mineClient.send(new ListRecordsCommand(target(merged)));
+    expect(mergedPage.Records!.map((r) => [r.Key, r.Value])).toEqual([['todo', 'call mum']]);
+    await mineClient.send(new DeleteDatasetCommand(target(merged)));
+    expect(
+      (await mineClient.send(new ListRecordsCommand(target('notes')))).MergedDatasetNames ?? [],
+    ).toEqual([]);
+    // The guest's old credentials now name an identity that was merged away.
+    expect(
+      (
+        await awsErrorOf(
+          guestClient.send(
+            new ListDatasetsCommand({ IdentityPoolId: poolId, IdentityId: asGuest.identityId }),
+          ),
+        )
+      ).name,
+    ).toBe('NotAuthorizedException');
+  });
+});
+
 describe('who may call what', () => {
   test("another identity's data is refused with NotAuthorizedException", async () => {
     const other = await identityCredentials(h, poolId, (await h.signUp()).token);
@@ -351,6 +409,20 @@ describe('sync trigger', () => {
         ]),
       );
       expect(refused).toMatchObject({ name: 'InvalidLambdaFunctionOutputException', status: 400 });
+      // A trigger that outlives its budget: LambdaSocketTimeoutException, nothing written.
+      await admin.client.admin.identityPool.setSyncTrigger.mutate({
+        identityPoolId: poolId,
+        syncTrigger: {
+          enabled: true,
+          target: { kind: 'function', source: 'export default () => new Promise(() => {})' },
+        },
+      });
+      const late = await awsErrorOf(
+        push(client, 'triggered', [
+          { Op: 'replace', Key: 'greeting', Value: 'late', SyncCount: 1 },
+        ]),
+      );
+      expect(late.name).toBe('LambdaSocketTimeoutException');
       const byDeveloper = await push(developer, 'triggered', [
         { Op: 'replace', Key: 'greeting', Value: 'quiet', SyncCount: 1 },
       ]);

@@ -14,6 +14,8 @@ import type { SessionUser } from '@tandem/auth';
 import { getIdentityInPool } from '@tandem/db';
 import { validationMessage } from '@tandem/domain';
 import {
+  DEFAULT_MAX_RESULTS,
+  maxResultsSchema,
   datasetNameSchema,
   deviceIdSchema,
   identityIdSchema,
@@ -263,20 +265,18 @@ async function runOperation(o: OperationContext): Promise<OperationResult> {
     case 'ListIdentityPoolUsage': {
       // A developer key belongs to one pool, so that pool is the whole list.
       const maxResults = queryNumber(query, 'maxResults');
-      if (
-        maxResults !== undefined &&
-        (typeof maxResults !== 'number' || maxResults < 1 || maxResults > 60)
-      ) {
+      const checked = maxResultsSchema.safeParse(maxResults ?? DEFAULT_MAX_RESULTS);
+      if (!checked.success) {
         throw new AwsError(
           'InvalidParameterException',
           400,
-          validationMessage([
-            {
+          validationMessage(
+            checked.error.issues.map((issue) => ({
               path: 'maxResults',
               value: maxResults,
-              constraint: 'Member must be an integer from 1 to 60',
-            },
-          ]),
+              constraint: issue.message,
+            })),
+          ),
         );
       }
       const nextToken = queryString(query, 'nextToken');
@@ -286,7 +286,7 @@ async function runOperation(o: OperationContext): Promise<OperationResult> {
       const usages = usage ? [awsIdentityPoolUsage(usage)] : [];
       return {
         IdentityPoolUsages: usages,
-        MaxResults: maxResults ?? 60,
+        MaxResults: checked.data,
         Count: usages.length,
         NextToken: null,
       };

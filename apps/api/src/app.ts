@@ -216,6 +216,7 @@ export async function startApi(
       serverSecret: secret,
       maxBodyBytes: env.MAX_BODY_BYTES,
       onError: (err) => logger.error({ err }, 'AWS-compatible request failed'),
+      noopPullCacheTtlMs: env.SESSION_CACHE_TTL_MS,
     }),
   });
   const { url } = await server.listen(env.PORT, env.HOST);

@@ -7,13 +7,12 @@
  * costing about a sixth of the API's CPU per sync. Anything else (batches, other procedures,
  * wrong methods) falls through to the standard tRPC handler.
  */
-import { appRouter, callerIdentity, type Context } from '@tandem/api-router';
+import { appRouter, callerIdentity, type Context, NoopPullCache } from '@tandem/api-router';
 import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type http from 'node:http';
 import type { Logger } from 'pino';
 import { sendJsonText } from './json-response.js';
-import { NoopPullCache } from './noop-pull-cache.js';
 
 const DIRECT: Record<string, { type: 'query' | 'mutation'; method: string }> = {
   '/trpc/record.list': { type: 'query', method: 'GET' },

@@ -8,7 +8,7 @@
  * Bodies over the limit are refused with 413 before any parsing. Shutdown stops accepting,
  * tells live clients to reconnect, drains in-flight requests, then closes the database.
  */
-import { appRouter, createContextFactory, type ApiDeps } from '@tandem/api-router';
+import { appRouter, createContextFactory, type ApiDeps, NoopPullCache } from '@tandem/api-router';
 import type { AwsCompat } from '@tandem/aws-compat';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { toNodeHandler } from 'better-auth/node';
@@ -17,7 +17,6 @@ import http from 'node:http';
 import type { Logger } from 'pino';
 import { isDirectCall, serveDirectCall } from './direct-procedures.js';
 import { sendJson } from './json-response.js';
-import { NoopPullCache } from './noop-pull-cache.js';
 import type { Metrics } from './metrics.js';
 
 export interface ApiServerOptions {
@@ -219,6 +218,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.changeFeed.close();
       noopPulls.close();
+      options.awsCompat?.close();
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;

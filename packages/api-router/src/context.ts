@@ -54,6 +54,11 @@ export interface ApiCaches {
    * a trigger clears this process's entry; other replicas see the change within the TTL.
    */
   syncTriggers: TtlCache<{ trigger: SyncTriggerSettings | null }>;
+  /**
+   * Who acts for an identity's AWS credentials (the identity's owner), by identity id: read on
+   * every AWS-compatible request. Kept as long as a session (a merge takes effect within it).
+   */
+  identityOwners: TtlCache<SessionUser>;
 }
 
 export const createApiCaches = (options: { sessionTtlMs?: number } = {}): ApiCaches => ({
@@ -61,6 +66,7 @@ export const createApiCaches = (options: { sessionTtlMs?: number } = {}): ApiCac
   identities: new TtlCache(60_000, 50_000),
   adminExists: new TtlCache(60_000, 1),
   syncTriggers: new TtlCache(5_000, 10_000),
+  identityOwners: new TtlCache(options.sessionTtlMs ?? 5_000, 50_000),
 });
 
 export interface Context {

@@ -3,7 +3,7 @@
  * (`/identitypools/…`) and Cognito Identity's JSON endpoint (any POST whose `x-amz-target` is
  * `AWSCognitoIdentityService.*`, so apps may use the server's root URL for both clients).
  */
-import type { ApiDeps } from '@tandem/api-router';
+import { NoopPullCache, type ApiDeps } from '@tandem/api-router';
 import type http from 'node:http';
 import { handleCognitoSync } from './cognito-sync/respond.js';
 import { createCognitoIdentityHandler, isCognitoIdentityRequest } from './cognito-identity.js';
@@ -25,6 +25,8 @@ export interface AwsCompatOptions {
   now?: () => Date;
   /** Told about unexpected failures (answered with InternalErrorException). */
   onError?: (error: unknown) => void;
+  /** How long an identity's no-op ListRecords answer may be served from memory (0: never). */
+  noopPullCacheTtlMs?: number;
 }
 
 export interface AwsCompat {
@@ -33,6 +35,7 @@ export interface AwsCompat {
   serve(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): void;
   /** For tests and other hosts: one request in, one response out. */
   handle(request: AwsHttpRequest, requestId: string): Promise<AwsHttpResponse>;
+  close(): void;
 }
 
 export function createAwsCompat(options: AwsCompatOptions): AwsCompat {
@@ -47,7 +50,8 @@ export function createAwsCompat(options: AwsCompatOptions): AwsCompat {
     now,
     ...(options.maxSkewMs !== undefined ? { maxSkewMs: options.maxSkewMs } : {}),
   });
-  const sync = createCognitoSyncHandler({ api: options.api, principals });
+  const noopPulls = new NoopPullCache(options.api.changeFeed, options.noopPullCacheTtlMs ?? 0);
+  const sync = createCognitoSyncHandler({ api: options.api, principals, noopPulls });
   const identity = createCognitoIdentityHandler({
     database: options.api.database,
     auth: options.api.auth,
@@ -74,6 +78,7 @@ export function createAwsCompat(options: AwsCompatOptions): AwsCompat {
       );
     },
     handle,
+    close: () => noopPulls.close(),
     serve(req, res, requestId) {
       const url = req.url ?? '/';
       const queryAt = url.indexOf('?');

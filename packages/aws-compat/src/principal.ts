@@ -92,7 +92,7 @@ export function createPrincipalResolver(deps: PrincipalResolverDeps): PrincipalR
       if (!principal) throw signatureErrors.unknownKey();
 
       if (changesData(request.method)) {
-        const fresh = await rememberSignature(deps.database.db, {
+        const fresh = await rememberSignature(deps.database.sql, {
           signature: signed.signature,
           expiresAt: new Date(signed.signedAt.getTime() + maxSkewMs + 1_000),
         });

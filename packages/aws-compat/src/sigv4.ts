@@ -83,10 +83,7 @@ export async function verifySigV4(
   const secret = await options.secretFor(auth.accessKeyId, sessionToken);
 
   const scope = `${auth.scopeDate}/${auth.region}/${auth.service}/${TERMINATOR}`;
-  const signingKey = [auth.scopeDate, auth.region, auth.service, TERMINATOR].reduce<Buffer>(
-    (key, part) => hmac(key, part),
-    Buffer.from(`AWS4${secret}`, 'utf8'),
-  );
+  const signingKey = signingKeyOf(secret, auth.scopeDate, auth.region, auth.service);
   const given = Buffer.from(auth.signature, 'hex');
   // SDKs sign the path as sent; SigV4 also allows normalizing it (smithy does, v2 does not).
   // They only differ for `.`, `..` or empty segments, e.g. a dataset named `..`.
@@ -375,3 +372,26 @@ function percentDecode(value: string): Buffer {
 
 const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const hmac = (key: Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
+
+/**
+ * The signing key of a secret for one day, region and service: four HMACs, the same for every
+ * request a client signs that day, so kept for reuse (bounded; oldest dropped first).
+ */
+const signingKeys = new Map<string, Buffer>();
+const MAX_SIGNING_KEYS = 10_000;
+
+function signingKeyOf(secret: string, date: string, region: string, service: string): Buffer {
+  const cacheKey = `${secret}\u0000${date}\u0000${region}\u0000${service}`;
+  const known = signingKeys.get(cacheKey);
+  if (known) return known;
+  const key = [date, region, service, TERMINATOR].reduce<Buffer>(
+    (previous, part) => hmac(previous, part),
+    Buffer.from(`AWS4${secret}`, 'utf8'),
+  );
+  if (signingKeys.size >= MAX_SIGNING_KEYS) {
+    const oldest = signingKeys.keys().next();
+    if (!oldest.done) signingKeys.delete(oldest.value);
+  }
+  signingKeys.set(cacheKey, key);
+  return key;
+}

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { parseArgs, wants, wantsBaselines, wantsSyncLoad } from './args.js';
+import { parseArgs, wants, wantsAws, wantsBaselines, wantsSyncLoad } from './args.js';
 
 const parse = (...argv: string[]) => parseArgs(argv, { outDir: '/tmp/out' });
 
@@ -36,4 +36,18 @@ test('wants / wantsSyncLoad: what a selection runs', () => {
   const s7 = parse('--only', 'S7');
   expect(wantsSyncLoad(s7)).toBe(true);
   expect(wantsBaselines(s7)).toBe(false);
+});
+
+test('--only: S1aws, S2aws and the AWS group', () => {
+  expect([...parse('--only', 'S1x1,S2,AWS').only!]).toEqual(['S1X1', 'S2', 'S1AWS', 'S2AWS']);
+  expect([...parse('--only=s1aws').only!]).toEqual(['S1AWS']);
+  expect([...parse('--only', 'S2aws').only!]).toEqual(['S2AWS']);
+  // The AWS scenarios are compared with the same baselines (B_pg, B_http) as S1 and S2.
+  const s2aws = parse('--only', 'S2aws');
+  expect(wantsAws(s2aws)).toBe(true);
+  expect(wantsBaselines(s2aws)).toBe(true);
+  expect(wantsSyncLoad(s2aws)).toBe(true);
+  expect(wants(s2aws, 'S2')).toBe(false);
+  expect(wantsAws(parse('--only', 'S1,S2'))).toBe(false);
+  expect(wantsAws(parse())).toBe(true);
 });

@@ -32,6 +32,8 @@ export const USAGE = `Usage: npm run bench -- -- [flags]      (from the reposito
   --pgbench-runs 3       pgbench runs per C; the median is B_pg (default 3)
   --pgbench-identities N identities in the pgbench schema, × 50 records (default 10000)
   --only S1,S2           scenarios to run (S1 = 1 and 5 records per call, S1x1, S1x5, S2;
+                         S1aws, S2aws = S1x1 and S2 over the Cognito Sync REST API with SigV4,
+                         AWS = both;
                          S4 = change → push to 3 other devices (web-push-testing) at 50 % of S1;
                          S5 = commit → stream lag (NATS) at 80 % of S1's rate;
                          S6 = cold sync, S6a one 1 MB dataset, S6b 20 of them; S7 = UpdateRecords
@@ -51,9 +53,25 @@ export const USAGE = `Usage: npm run bench -- -- [flags]      (from the reposito
 `;
 
 /** What `--only` selects (upper case; the command line is case-insensitive). */
-export const SCENARIOS = ['S1X1', 'S1X5', 'S2', 'S4', 'S5', 'S6A', 'S6B', 'S7', 'LOCAL'] as const;
+export const SCENARIOS = [
+  'S1X1',
+  'S1X5',
+  'S2',
+  'S1AWS',
+  'S2AWS',
+  'S4',
+  'S5',
+  'S6A',
+  'S6B',
+  'S7',
+  'LOCAL',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
-const GROUPS: Record<string, Scenario[]> = { S1: ['S1X1', 'S1X5'], S6: ['S6A', 'S6B'] };
+const GROUPS: Record<string, Scenario[]> = {
+  S1: ['S1X1', 'S1X5'],
+  S6: ['S6A', 'S6B'],
+  AWS: ['S1AWS', 'S2AWS'],
+};
 
 export function parseArgs(argv: string[], defaults: { outDir: string }): BenchOptions {
   const options: BenchOptions = {
@@ -172,10 +190,14 @@ export function parseArgs(argv: string[], defaults: { outDir: string }): BenchOp
 export const wants = (options: BenchOptions, scenario: Scenario): boolean =>
   options.only === null || options.only.has(scenario);
 
-/** S1 or S2 selected: the runs that need pgbench (B_pg) and B_http. */
-export const wantsBaselines = (options: BenchOptions): boolean =>
-  wants(options, 'S1X1') || wants(options, 'S1X5') || wants(options, 'S2');
+/** S1aws or S2aws selected: the devices also need AWS credentials. */
+export const wantsAws = (options: BenchOptions): boolean =>
+  wants(options, 'S1AWS') || wants(options, 'S2AWS');
 
-/** S1, S2, S4, S5 or S7 selected: the runs that need the seeded devices. */
+/** S1, S2 or their AWS twins selected: the runs that need pgbench (B_pg) and B_http. */
+export const wantsBaselines = (options: BenchOptions): boolean =>
+  wants(options, 'S1X1') || wants(options, 'S1X5') || wants(options, 'S2') || wantsAws(options);
+
+/** S1, S2, S1aws, S2aws, S4, S5 or S7 selected: the runs that need the seeded devices. */
 export const wantsSyncLoad = (options: BenchOptions): boolean =>
   wantsBaselines(options) || wants(options, 'S7') || wants(options, 'S5') || wants(options, 'S4');

@@ -180,7 +180,8 @@ export function buildRequest(
 /** A device of a closed loop: what to send next, and whether the answer counts as success. */
 export interface LoadDevice {
   connection: RawHttpConnection;
-  next(): string | Buffer;
+  /** The next request's bytes; a promise when they take asynchronous work (e.g. signing). */
+  next(): string | Buffer | Promise<string | Buffer>;
   /** Returns an error label (counted as an error) or null for success. */
   handle(response: RawResponse): string | null;
   /** Called after an error, before the next request (e.g. to resynchronise state). */
@@ -253,7 +254,8 @@ export async function runClosedLoop(
         slot += pace;
         if (stopped) break;
       }
-      const request = device.next();
+      const next = device.next();
+      const request = typeof next === 'string' || Buffer.isBuffer(next) ? next : await next;
       const started = performance.now();
       let failure: string | null;
       try {

@@ -2,7 +2,8 @@
  * `npm run bench`: baselines, then scenarios, on this machine, in one run.
  *
  *   for each C:  B_pg (pgbench sync_tx.sql × runs, median)  →  B_http (trivial node:http route)
- *                →  S1 (UpdateRecords, 1 record/call)  →  S1 (5 records/call)  →  S2 (no-op ListRecords)
+ *                →  S1 (UpdateRecords, 1 record/call)  →  S1aws (the same over Cognito Sync REST)
+ *                →  S1 (5 records/call)  →  S2 (no-op ListRecords)  →  S2aws (the same over REST)
  *
  * The API runs in a child process against a fresh PostgreSQL database; results go to
  * bench-results/<timestamp>.json and .md, and the Markdown summary to stdout. Progress goes to
@@ -18,10 +19,12 @@ import {
   parseArgs,
   USAGE,
   wants,
+  wantsAws,
   wantsBaselines,
   wantsSyncLoad,
   type BenchOptions,
 } from './args.js';
+import { awsDevice, type AwsDevice } from './aws.js';
 import { startChild, type Child } from './children.js';
 import { countPostgresDatabases, cpuBetween, cpuSnapshot, procAvailable } from './cpu.js';
 import { runColdSync, seedColdIdentity } from './cold-sync.js';
@@ -44,6 +47,7 @@ import {
   SYNC_TRIGGER_CACHE_MS,
 } from './postgres.js';
 import {
+  awsResult,
   check,
   cpuPerOp,
   markdown,
@@ -59,9 +63,12 @@ import {
 import {
   listRequest,
   refresh,
+  refreshAws,
   runBHttp,
   runS1,
+  runS1Aws,
   runS2,
+  runS2Aws,
   targetOf,
   type Measurement,
 } from './scenarios.js';
@@ -211,6 +218,15 @@ async function runSyncLoad(ctx: {
   const maxC = Math.max(...options.concurrency);
   log(`seeding ${maxC} devices (sign-up, identity, dataset of 5 records)`);
   const allDevices = await seedDevices(api.ready.url, identityPoolId, maxC, runTag);
+  // S1aws/S2aws: each device's identity credentials, obtained as an app does (GetId +
+  // GetCredentialsForIdentity with its session token as the `tandem` login).
+  const allAwsDevices: AwsDevice[] = wantsAws(options)
+    ? await Promise.all(allDevices.map((d) => awsDevice(api.ready.url, d)))
+    : [];
+  if (allAwsDevices.length)
+    log(
+      `  AWS credentials for ${allAwsDevices.length} devices (region ${allAwsDevices[0]!.region}, SigV4 by @smithy/signature-v4)`,
+    );
 
   // The trivial route answers with as many bytes as the no-op sync does.
   const apiTarget = targetOf(api.ready.url);
@@ -243,7 +259,7 @@ async function runSyncLoad(ctx: {
   for (const C of options.concurrency) {
     const devices: Device[] = allDevices.slice(0, C);
     if (trivial) {
-      await runBaselinesAndS1S2(C, devices, trivial);
+      await runBaselinesAndS1S2(C, devices, allAwsDevices.slice(0, C), trivial);
     }
     if (wants(options, 'S7')) results.push(await runS7(C, devices));
     if (wants(options, 'S4')) results.push(await runS4(C, devices));
@@ -496,7 +512,12 @@ async function runSyncLoad(ctx: {
     };
   }
 
-  async function runBaselinesAndS1S2(C: number, devices: Device[], trivial: Child): Promise<void> {
+  async function runBaselinesAndS1S2(
+    C: number,
+    devices: Device[],
+    awsDevices: AwsDevice[],
+    trivial: Child,
+  ): Promise<void> {
     const trivialTarget = targetOf(trivial.ready.url);
     log(`C=${C}: baselines`);
     const bPg = await pgBaseline(options, C);
@@ -530,8 +551,7 @@ async function runSyncLoad(ctx: {
     baselines.push(bHttp);
 
     const pgBaselines = { B_pg_tps: bPg.B_pg_tps, B_pg_lat_ms: bPg.B_pg_lat_ms };
-    for (const records of [1, 5] as const) {
-      if (!wants(options, records === 1 ? 'S1X1' : 'S1X5')) continue;
+    const runS1Variant = async (records: 1 | 5) => {
       await refresh(devices);
       const m: Measurement = await runS1(apiTarget, devices, records, {
         ...runOptions,
@@ -571,7 +591,11 @@ async function runSyncLoad(ctx: {
           [check('L1', L1, '<=', 3, 2)],
         ),
       );
-    }
+    };
+    if (wants(options, 'S1X1')) await runS1Variant(1);
+    // Right after S1 ×1, which it is compared with.
+    if (wants(options, 'S1AWS')) await runS1AwsScenario(C, awsDevices, bPg);
+    if (wants(options, 'S1X5')) await runS1Variant(5);
 
     if (wants(options, 'S2')) {
       await refresh(devices);
@@ -597,6 +621,75 @@ async function runSyncLoad(ctx: {
         ),
       );
     }
+    if (wants(options, 'S2AWS')) await runS2AwsScenario(C, awsDevices, bHttp);
+  }
+
+  /** What an AWS scenario is compared with: the tRPC scenario of this run at C, if it ran. */
+  function trpcReference(C: number, id: 'S1' | 'S2'): ResultRecord | undefined {
+    return results.find(
+      (r) => r.id === id && r.params['C'] === C && (id === 'S2' || r.params['records'] === 1),
+    );
+  }
+
+  /**
+   * S1aws: S1 ×1 over the Cognito Sync REST API, each UpdateRecords SigV4-signed by the load
+   * generator. R1aws = ops/s ÷ B_pg_tps; the pass criterion is S1aws ≥ 0.8 × S1x1 (same run).
+   */
+  async function runS1AwsScenario(C: number, awsDevices: AwsDevice[], bPg: PgBaseline) {
+    await refreshAws(apiTarget, awsDevices);
+    const m = await runS1Aws(apiTarget, awsDevices, 1, {
+      ...runOptions,
+      server: api,
+      countQueries: options.countQueries,
+      profileFile: profileFile(`S1aws-C${C}`),
+    });
+    log(`  S1aws C=${C}: ${m.throughput.toFixed(0)} ops/s, p50 ${m.p50_ms} ms, ${m.errors} errors`);
+    const reference = trpcReference(C, 'S1');
+    const R1aws = round(m.throughput / bPg.B_pg_tps, 3);
+    const L1aws = round(m.p50_ms / bPg.B_pg_lat_ms, 3);
+    results.push(
+      awsResult(
+        {
+          id: 'S1aws',
+          title: 'UpdateRecords over Cognito Sync REST (SigV4), 1 record/call',
+          params: { C, records: 1, ...apiParams, ...timing },
+          records: 1,
+        },
+        m,
+        { B_pg_tps: bPg.B_pg_tps, B_pg_lat_ms: bPg.B_pg_lat_ms },
+        { R1aws, L1aws },
+        reference,
+        'S1x1',
+      ),
+    );
+  }
+
+  /** S2aws: S2 over REST (signed ListRecords at the current count); pass: ≥ 0.8 × S2. */
+  async function runS2AwsScenario(C: number, awsDevices: AwsDevice[], bHttp: HttpBaseline) {
+    await refreshAws(apiTarget, awsDevices);
+    const m = await runS2Aws(apiTarget, awsDevices, {
+      ...runOptions,
+      server: api,
+      countQueries: options.countQueries,
+      profileFile: profileFile(`S2aws-C${C}`),
+    });
+    log(`  S2aws C=${C}: ${m.throughput.toFixed(0)} ops/s, p50 ${m.p50_ms} ms, ${m.errors} errors`);
+    const reference = trpcReference(C, 'S2');
+    const R2aws = round(m.throughput / bHttp.B_http, 3);
+    results.push(
+      awsResult(
+        {
+          id: 'S2aws',
+          title: 'No-op sync over Cognito Sync REST (SigV4): ListRecords at the current count',
+          params: { C, ...apiParams, ...timing },
+        },
+        m,
+        { B_http: bHttp.B_http },
+        { R2aws },
+        reference,
+        'S2',
+      ),
+    );
   }
 }
 

@@ -1,5 +1,13 @@
 import { expect, test } from 'vitest';
-import { check, markdown, type BenchReport, type ColdSyncResult } from './report.js';
+import {
+  awsResult,
+  check,
+  markdown,
+  resultFrom,
+  type BenchReport,
+  type ColdSyncResult,
+} from './report.js';
+import type { Measurement } from './scenarios.js';
 
 const report = (extra: Partial<BenchReport>): BenchReport => ({
   schema_version: 1,
@@ -113,4 +121,91 @@ test('a report of S1/S2 only has no S6 or LOCAL section', () => {
   const text = markdown(report({}));
   expect(text).not.toContain('Cold sync');
   expect(text).not.toContain('LOCAL');
+});
+
+const measurement = (throughput: number, p50: number): Measurement => ({
+  ops: throughput * 10,
+  throughput,
+  p50_ms: p50,
+  p95_ms: p50 * 2,
+  p99_ms: p50 * 3,
+  max_ms: p50 * 5,
+  mean_ms: p50,
+  errors: 0,
+  error_kinds: {},
+  duration_s: 10,
+  cpu: null,
+  server_event_loop_utilization: 0.9,
+  sql: null,
+});
+
+test('S1aws and S2aws: ratios to the baselines and to the tRPC scenarios, in both tables', () => {
+  const params = { C: 8, records: 1, api_workers: 1, duration_s: 10, warmup_s: 2 };
+  const s1 = resultFrom(
+    { id: 'S1', title: 'S1', params, records: 1 },
+    measurement(3000, 2),
+    { B_pg_tps: 8000, B_pg_lat_ms: 1 },
+    { R1: 0.375 },
+    [check('R1', 0.375, '>=', 0.4, 0.6)],
+  );
+  const s2 = resultFrom(
+    { id: 'S2', title: 'S2', params: { C: 8 } },
+    measurement(40_000, 0.2),
+    { B_http: 80_000 },
+    { R2: 0.5 },
+    [check('R2', 0.5, '>=', 0.2, 0.35)],
+  );
+  const s1aws = awsResult(
+    { id: 'S1aws', title: 'S1aws', params, records: 1 },
+    measurement(2700, 2.5),
+    { B_pg_tps: 8000, B_pg_lat_ms: 1 },
+    { R1aws: 0.338, L1aws: 2.5 },
+    s1,
+    'S1x1',
+  );
+  expect(s1aws.ratios).toEqual({ R1aws: 0.338, L1aws: 2.5, S1aws_vs_S1x1: 0.9 });
+  expect(s1aws.baselines).toMatchObject({ S1x1_ops: 3000, S1x1_p50_ms: 2 });
+  expect(s1aws.pass).toBe(true);
+  const s2aws = awsResult(
+    { id: 'S2aws', title: 'S2aws', params: { C: 8 } },
+    measurement(20_000, 0.4),
+    { B_http: 80_000 },
+    { R2aws: 0.25 },
+    s2,
+    'S2',
+  );
+  expect(s2aws.ratios['S2aws_vs_S2']).toBe(0.5);
+  expect(s2aws.pass).toBe(false);
+
+  const text = markdown(report({ results: [s1, s1aws, s2, s2aws] }));
+  expect(text).toContain('| S1aws | 8 | 1 | 2,700 |');
+  expect(text).toContain('S1aws_vs_S1x1 = 0.900 | >= 0.8 (>= 0.8) | PASS (goal met) |');
+  expect(text).toContain('## AWS-compatible path');
+  expect(text).toContain(
+    '| S1aws | 8 | 2,700 | 2.50 | 7.50 | R1aws = 0.338 (÷ B_pg_tps 8,000) | S1x1: 3,000, 2.00 | 0.900 |',
+  );
+  expect(text).toContain(
+    '| S2aws | 8 | 20,000 | 0.40 | 1.20 | R2aws = 0.250 (÷ B_http 80,000) | S2: 40,000, 0.20 | 0.500 | >= 0.8 × S2 (>= 0.8) | **FAIL** |',
+  );
+});
+
+test('S1aws without S1x1 in the run: no ratio to tRPC, said so, not evaluated', () => {
+  const s1aws = awsResult(
+    { id: 'S1aws', title: 'S1aws', params: { C: 8, records: 1 }, records: 1 },
+    measurement(2700, 2.5),
+    { B_pg_tps: 8000, B_pg_lat_ms: 1 },
+    { R1aws: 0.338, L1aws: 2.5 },
+    undefined,
+    'S1x1',
+  );
+  expect(s1aws.ratios).toEqual({ R1aws: 0.338, L1aws: 2.5 });
+  expect(s1aws.pass).toBe(false);
+  expect(s1aws.note).toMatch(/S1x1 was not selected/);
+  const text = markdown(report({ results: [s1aws] }));
+  expect(text).toContain('| S1aws | 8 | 1 | 2,700 |');
+  expect(text).toContain('S1x1 not run | – |');
+  expect(text).toContain('not evaluated');
+  expect(text).toContain(
+    'S1aws C=8: S1x1 was not selected in this run: no ratio to the tRPC path.',
+  );
 });

@@ -61,6 +61,8 @@ export interface ResultRecord {
   cpu_ms_per_op: CpuPerOp | null;
   server_event_loop_utilization: number | null;
   sql: Measurement['sql'];
+  /** Why a check could not be evaluated (e.g. S1aws without S1x1 in the run). */
+  note?: string;
 }
 
 export interface PgBaseline {
@@ -125,6 +127,46 @@ export function resultFrom(
     server_event_loop_utilization: m.server_event_loop_utilization,
     sql: m.sql,
   };
+}
+
+/** S1aws/S2aws pass when they reach this share of the tRPC scenario's ops/s (same run, same C). */
+export const AWS_VS_TRPC_MIN = 0.8;
+
+/**
+ * An AWS-path result (S1aws, S2aws): its own ratio to the baseline, plus its ops/s ratio to the
+ * tRPC scenario of the same run (`reference`), which is the pass criterion: the REST binding
+ * with SigV4 may cost at most 20 % of the tRPC path's throughput. Without a reference (the tRPC
+ * scenario was not selected) the criterion is not evaluated: `pass` is false and `note` says why.
+ */
+export function awsResult(
+  base: { id: 'S1aws' | 'S2aws'; title: string; params: ResultRecord['params']; records?: number },
+  m: Measurement,
+  baselines: Record<string, number>,
+  ratios: Record<string, number>,
+  reference: Pick<ResultRecord, 'throughput' | 'p50_ms'> | undefined,
+  referenceName: 'S1x1' | 'S2',
+): ResultRecord {
+  const metric = `${base.id}_vs_${referenceName}`;
+  if (!reference) {
+    return {
+      ...resultFrom(base, m, baselines, ratios, [
+        check(metric, NaN, '>=', AWS_VS_TRPC_MIN, AWS_VS_TRPC_MIN),
+      ]),
+      note: `${referenceName} was not selected in this run: no ratio to the tRPC path`,
+    };
+  }
+  const vs = round(m.throughput / reference.throughput, 3);
+  return resultFrom(
+    base,
+    m,
+    {
+      ...baselines,
+      [`${referenceName}_ops`]: reference.throughput,
+      [`${referenceName}_p50_ms`]: reference.p50_ms,
+    },
+    { ...ratios, [metric]: vs },
+    [check(metric, vs, '>=', AWS_VS_TRPC_MIN, AWS_VS_TRPC_MIN)],
+  );
 }
 
 /** S6 (cold sync by a new device), one per variant: S6a one dataset, S6b 20 datasets. */
@@ -241,8 +283,14 @@ const f = (value: number | undefined, digits = 2): string =>
   value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
 const n0 = (value: number | undefined): string =>
   value === undefined || !Number.isFinite(value) ? '–' : Math.round(value).toLocaleString('en-US');
-const verdict = (r: { pass: boolean; goal_met: boolean }) =>
-  r.pass ? (r.goal_met ? 'PASS (goal met)' : 'PASS') : '**FAIL**';
+const verdict = (r: { pass: boolean; goal_met: boolean; note?: string }) =>
+  r.note !== undefined
+    ? 'not evaluated'
+    : r.pass
+      ? r.goal_met
+        ? 'PASS (goal met)'
+        : 'PASS'
+      : '**FAIL**';
 
 export function markdown(report: BenchReport): string {
   const env = report.environment;
@@ -335,6 +383,7 @@ function syncLoadSections(report: BenchReport, lines: string[]): void {
   const errored = report.results.filter((r) => r.errors > 0);
   for (const r of errored)
     lines.push(`Errors in ${r.id} C=${r.params['C']}: ${JSON.stringify(r.error_kinds)}`);
+  awsSection(report.results, lines);
   lines.push('');
   lines.push('## Where the CPU went (per operation, measurement window)');
   lines.push('');
@@ -359,6 +408,44 @@ function syncLoadSections(report: BenchReport, lines: string[]): void {
       );
     }
   }
+}
+
+/** S1aws/S2aws next to the tRPC scenario they are compared with. */
+function awsSection(results: ResultRecord[], lines: string[]): void {
+  const aws = results.filter((r) => r.id === 'S1aws' || r.id === 'S2aws');
+  if (aws.length === 0) return;
+  lines.push('');
+  lines.push('## AWS-compatible path (Cognito Sync REST, SigV4-signed by the load generator)');
+  lines.push('');
+  lines.push(
+    '| ID | C | ops/s | p50 ms | p99 ms | ratio to baseline | tRPC scenario: ops/s, p50 ms | ops/s ratio to tRPC | threshold (goal) | verdict | generator ms/op |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---|---|---:|---|---|---:|');
+  for (const r of aws) {
+    const s1 = r.id === 'S1aws';
+    const name = s1 ? 'S1x1' : 'S2';
+    const baseRatio = s1
+      ? `R1aws = ${f(r.ratios['R1aws'], 3)} (÷ B_pg_tps ${n0(r.baselines['B_pg_tps'])})`
+      : `R2aws = ${f(r.ratios['R2aws'], 3)} (÷ B_http ${n0(r.baselines['B_http'])})`;
+    const ops = r.baselines[`${name}_ops`];
+    const c = r.checks[0]!;
+    lines.push(
+      `| ${r.id} | ${r.params['C']} | ${n0(r.throughput)} | ${f(r.p50_ms, 2)} | ${f(r.p99_ms, 2)} | ${baseRatio} | ` +
+        (ops === undefined
+          ? `${name} not run | – | `
+          : `${name}: ${n0(ops)}, ${f(r.baselines[`${name}_p50_ms`], 2)} | ${f(c.value, 3)} | `) +
+        `${c.op} ${c.pass_at} × ${name} (${c.op} ${c.goal}) | ${verdict(r)} | ${f(r.cpu_ms_per_op?.generator, 3)} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    'S1aws and S2aws are S1 ×1 and S2 over the Amazon Cognito Sync REST API: the same devices, with ' +
+      'identity credentials from GetId + GetCredentialsForIdentity, every request SigV4-signed with ' +
+      '@smithy/signature-v4 (service cognito-sync, region = the pool id prefix). R1aws = S1aws ops/s ÷ B_pg_tps, ' +
+      'R2aws = S2aws ops/s ÷ B_http; pass: ops/s ≥ 0.8 × the tRPC scenario of the same run and C ' +
+      '(the REST binding costs at most 20 %). Generator ms/op includes the signing.',
+  );
+  for (const r of aws) if (r.note) lines.push(`${r.id} C=${r.params['C']}: ${r.note}.`);
 }
 
 function coldSyncSection(results: ColdSyncResult[], lines: string[]): void {

@@ -1,10 +1,11 @@
 /**
- * The measured workloads: S1 (UpdateRecords throughput), S2 (no-op ListRecords) and the B_http
- * baseline, all driven by the same closed-loop generator, each with the CPU split and the API's
+ * The measured workloads: S1 (UpdateRecords throughput), S2 (no-op ListRecords), their
+ * Cognito Sync REST twins S1aws and S2aws (src/aws.ts) and the B_http baseline, all driven by the same closed-loop generator, each with the CPU split and the API's
  * event-loop utilisation over the measurement window.
  */
 import type { Child } from './children.js';
 import { cpuBetween, cpuSnapshot, type CpuSnapshot, type CpuUse } from './cpu.js';
+import { awsNoopListDevice, awsResync, awsUpdateDevice, type AwsDevice } from './aws.js';
 import { DATASET_NAME, KEYS, recordValue, resync, type Device } from './devices.js';
 import {
   buildRequest,
@@ -159,10 +160,10 @@ export interface RunOptions {
   onWindow?: ((phase: 'start' | 'end') => void) | undefined;
 }
 
-async function measure(
+async function measure<D>(
   target: Target,
-  devices: Device[],
-  make: (device: Device, connection: RawHttpConnection) => LoadDevice,
+  devices: D[],
+  make: (device: D, connection: RawHttpConnection) => LoadDevice,
   options: RunOptions,
 ): Promise<Measurement> {
   const connections = await Promise.all(
@@ -249,3 +250,18 @@ export const runS2 = (target: Target, devices: Device[], options: RunOptions) =>
 
 export const runBHttp = (target: Target, devices: Device[], options: RunOptions) =>
   measure(target, devices, (d, c) => trivialDevice(d, c, target), options);
+
+/** The devices' state (counts, token) read over REST, as an AWS client starts a sync. */
+export async function refreshAws(target: Target, devices: AwsDevice[]): Promise<void> {
+  await Promise.all(devices.map((d) => awsResync(d, target)));
+}
+
+export const runS1Aws = (
+  target: Target,
+  devices: AwsDevice[],
+  records: number,
+  options: RunOptions,
+) => measure(target, devices, (d, c) => awsUpdateDevice(d, c, target, records), options);
+
+export const runS2Aws = (target: Target, devices: AwsDevice[], options: RunOptions) =>
+  measure(target, devices, (d, c) => awsNoopListDevice(d, c, target), options);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AwsError, awsErrorResponse } from '../errors.js';
 import type { AwsHttpRequest, AwsHttpResponse } from '../http.js';
-import type { OperationResult } from './handler.js';
+import { SerializedBody, type OperationResult } from './handler.js';
 
 /** One Cognito Sync request → its HTTP answer (spec §2.3, §6.2), never throwing. */
 export async function handleCognitoSync(
@@ -15,7 +15,7 @@ export async function handleCognitoSync(
     return {
       status: 200,
       headers: { 'x-amzn-RequestId': requestId, 'Content-Type': 'application/json' },
-      body: JSON.stringify(result ?? {}),
+      body: result instanceof SerializedBody ? result.text : JSON.stringify(result ?? {}),
     };
   } catch (error) {
     if (error instanceof AwsError) {

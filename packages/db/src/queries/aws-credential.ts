@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
-import type { DbOrTx } from '../client.js';
+import type { DbOrTx, SqlRunner } from '../client.js';
 import { awsDeveloperKey, awsSeenSignature } from '../schema/index.js';
 import type { SecretBox } from '../secret-box.js';
 
@@ -110,19 +110,30 @@ export async function touchDeveloperKey(db: DbOrTx, accessKeyId: string): Promis
 
 /**
  * Remembers a signature until `expiresAt`. False when it was seen before: the request is a
- * replay. Expired entries are swept now and then by the caller (`sweepSeenSignatures`).
+ * replay. One statement, committed without waiting for the WAL flush (a crash may forget the
+ * last few signatures: at worst a write signed just before it could be replayed once within
+ * the skew window, while every write still waits for its own flush). Expired entries are swept
+ * now and then by the caller (`sweepSeenSignatures`).
  */
 export async function rememberSignature(
-  db: DbOrTx,
+  sql: SqlRunner,
   args: { signature: string; expiresAt: Date },
 ): Promise<boolean> {
-  const rows = await db
-    .insert(awsSeenSignature)
-    .values(args)
-    .onConflictDoNothing()
-    .returning({ signature: awsSeenSignature.signature });
+  const rows = await sql.query<{ signature: string }>(REMEMBER_SIGNATURE, [
+    args.signature,
+    args.expiresAt.toISOString(),
+  ]);
   return rows.length > 0;
 }
+
+const REMEMBER_SIGNATURE = {
+  name: 'aws_remember_signature',
+  text: `with async_commit as (select set_config('synchronous_commit', 'off', true))
+    insert into aws_seen_signature (signature, expires_at)
+    select $1::text, $2::timestamptz from async_commit
+    on conflict do nothing
+    returning signature`,
+};
 
 export async function sweepSeenSignatures(db: DbOrTx, now: Date): Promise<number> {
   const rows = await db

@@ -787,3 +787,21 @@ describe('verifySigV4 properties', () => {
     );
   });
 });
+
+describe('canonical encoding against the reference signer', () => {
+  it('property: any text in query names, values and path labels verifies', async () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 24 });
+    await fc.assert(
+      fc.asyncProperty(text, text, text, async (name, value, label) => {
+        const request = await signed({
+          path: `/identitypools/us-east-1%3Aabc/identities/${escapeUri(label || 'x')}/datasets`,
+          query: { [name || 'n']: value },
+        });
+        await expect(verifySigV4(request, options())).resolves.toMatchObject({
+          accessKeyId: ACCESS_KEY,
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -306,7 +306,7 @@ function canonicalQuery(rawQuery: string): string {
       const eq = part.indexOf('=');
       const name = eq < 0 ? part : part.slice(0, eq);
       const value = eq < 0 ? '' : part.slice(eq + 1);
-      return [uriEncode(percentDecode(name)), uriEncode(percentDecode(value))] as const;
+      return [canonicalComponent(name), canonicalComponent(value)] as const;
     });
   pairs.sort(([n1, v1], [n2, v2]) => (n1 < n2 ? -1 : n1 > n2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0));
   return pairs.map(([name, value]) => `${name}=${value}`).join('&');
@@ -341,7 +341,32 @@ function header(request: AwsHttpRequest, name: string): string | undefined {
  * RFC 3986 encoding of the UTF-8 bytes: everything but A-Z a-z 0-9 - _ . ~ becomes `%XX`. Works on
  * bytes, so odd input (lone surrogates, invalid UTF-8 after decoding) never throws.
  */
+const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
+
+/** A query name or value, decoded (`%XX` only) and encoded again; fast for the usual text. */
+function canonicalComponent(text: string): string {
+  if (UNRESERVED.test(text)) return text;
+  try {
+    // Plain `%XX` that decode to UTF-8 text: the same bytes as the byte-wise path below.
+    return uriEncode(decodeURIComponent(text));
+  } catch {
+    return uriEncode(percentDecode(text)); // malformed `%` or bytes that are not UTF-8
+  }
+}
+
 function uriEncode(value: string | Buffer): string {
+  if (typeof value === 'string') {
+    if (UNRESERVED.test(value)) return value;
+    try {
+      // encodeURIComponent leaves !'()* alone, which SigV4 encodes.
+      return encodeURIComponent(value).replace(
+        /[!'()*]/g,
+        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+      );
+    } catch {
+      // A lone surrogate: encoded byte by byte below, as the SDKs' UTF-8 encoders do.
+    }
+  }
   const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   let out = '';
   for (const byte of bytes) {

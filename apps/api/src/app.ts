@@ -217,6 +217,8 @@ export async function startApi(
       maxBodyBytes: env.MAX_BODY_BYTES,
       onError: (err) => logger.error({ err }, 'AWS-compatible request failed'),
       noopPullCacheTtlMs: env.SESSION_CACHE_TTL_MS,
+      // As better-auth's limits on the tRPC guest sign-in (off with AUTH_RATE_LIMIT=false).
+      guestIdentitiesPerMinute: env.AUTH_RATE_LIMIT ? 30 : 0,
     }),
   });
   const { url } = await server.listen(env.PORT, env.HOST);

@@ -35,6 +35,7 @@ import {
   MAX_ID_LENGTH,
 } from '@tandem/sync-protocol';
 import { randomUUID } from 'node:crypto';
+import type { RateLimiter } from './rate-limiter.js';
 import { AwsError, awsErrorResponse } from './errors.js';
 import { header, type AwsHttpRequest, type AwsHttpResponse } from './http.js';
 import type { IdentityCredentialIssuer } from './identity-credentials.js';
@@ -55,6 +56,11 @@ export interface CognitoIdentityDeps {
   now?: () => Date;
   /** Told about unexpected failures (answered with InternalErrorException 500). */
   onError?: (error: unknown) => void;
+  /**
+   * Bounds new guest identities per client address (GetId without Logins is unauthenticated:
+   * without a bound, anyone could fill the database). Absent: no limit.
+   */
+  guestLimiter?: RateLimiter;
 }
 
 /** Whether a request is meant for this endpoint (a server sharing `/` with others can route on it). */
@@ -263,7 +269,7 @@ export function createCognitoIdentityHandler(
     return pool;
   }
 
-  async function getId(body: Record<string, unknown>): Promise<unknown> {
+  async function getId(body: Record<string, unknown>, request: AwsHttpRequest): Promise<unknown> {
     const v = new Validator(body);
     const identityPoolId = v.string('IdentityPoolId', poolIdRules);
     v.string('AccountId', { min: 1, max: 15, pattern: [/^\d+$/, String.raw`\d+`] });
@@ -281,6 +287,13 @@ export function createCognitoIdentityHandler(
       });
     } else {
       if (!pool.allowUnauthenticated) throw notAuthorized(GUESTS_REFUSED);
+      if (deps.guestLimiter && !deps.guestLimiter.take(request.clientAddress ?? 'unknown')) {
+        throw new AwsError(
+          'TooManyRequestsException',
+          429,
+          'Too many new guest identities from this address; retry in a minute.',
+        );
+      }
       identity = await getOrCreateIdentity(db, {
         identityPoolId: pool.id,
         userId: `${AWS_GUEST_USER_PREFIX}${randomUUID()}`,
@@ -334,7 +347,10 @@ export function createCognitoIdentityHandler(
     };
   }
 
-  const operations: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
+  const operations: Record<
+    string,
+    (body: Record<string, unknown>, request: AwsHttpRequest) => Promise<unknown>
+  > = {
     GetId: getId,
     GetCredentialsForIdentity: getCredentialsForIdentity,
   };
@@ -359,7 +375,7 @@ export function createCognitoIdentityHandler(
         );
       }
       const body = parseBody(request.body);
-      const result = await operation(body);
+      const result = await operation(body, request);
       return {
         status: 200,
         headers: { 'x-amzn-RequestId': requestId, 'Content-Type': CONTENT_TYPE },

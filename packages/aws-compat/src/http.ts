@@ -11,6 +11,8 @@ export interface AwsHttpRequest {
   /** Header names in lower case (as node:http gives them). */
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** Who sent it (for rate limits): the first X-Forwarded-For hop, else the peer address. */
+  clientAddress?: string;
 }
 
 export interface AwsHttpResponse {

@@ -8,3 +8,4 @@ export * from './node-adapter.js';
 export * from './principal.js';
 export { createCognitoSyncHandler, COGNITO_SYNC_SERVICE } from './cognito-sync/handler.js';
 export { isCognitoSyncPath, matchRoute } from './cognito-sync/routes.js';
+export * from './rate-limiter.js';

@@ -4,6 +4,7 @@
  * `AWSCognitoIdentityService.*`, so apps may use the server's root URL for both clients).
  */
 import { NoopPullCache, type ApiDeps } from '@tandem/api-router';
+import { isPublicAddress } from '@tandem/net-guard';
 import type http from 'node:http';
 import { handleCognitoSync } from './cognito-sync/respond.js';
 import { createCognitoIdentityHandler, isCognitoIdentityRequest } from './cognito-identity.js';
@@ -13,6 +14,7 @@ import { AwsError, awsErrorResponse } from './errors.js';
 import type { AwsHttpRequest, AwsHttpResponse } from './http.js';
 import { createIdentityCredentialIssuer } from './identity-credentials.js';
 import { createPrincipalResolver } from './principal.js';
+import { createRateLimiter } from './rate-limiter.js';
 
 export interface AwsCompatOptions {
   api: ApiDeps;
@@ -27,6 +29,8 @@ export interface AwsCompatOptions {
   onError?: (error: unknown) => void;
   /** How long an identity's no-op ListRecords answer may be served from memory (0: never). */
   noopPullCacheTtlMs?: number;
+  /** New guest identities (GetId without Logins) per client address and minute; 0: no limit. */
+  guestIdentitiesPerMinute?: number;
 }
 
 export interface AwsCompat {
@@ -58,6 +62,14 @@ export function createAwsCompat(options: AwsCompatOptions): AwsCompat {
     issuer,
     now,
     ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.guestIdentitiesPerMinute
+      ? {
+          guestLimiter: createRateLimiter({
+            limit: options.guestIdentitiesPerMinute,
+            windowMs: 60_000,
+          }),
+        }
+      : {}),
   });
 
   async function handle(request: AwsHttpRequest, requestId: string): Promise<AwsHttpResponse> {
@@ -91,6 +103,7 @@ export function createAwsCompat(options: AwsCompatOptions): AwsCompat {
               rawQuery: queryAt === -1 ? '' : url.slice(queryAt + 1),
               headers: req.headers,
               body,
+              ...clientAddressOf(req),
             },
             requestId,
           ),
@@ -143,4 +156,20 @@ function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> 
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * The client's address for rate limits. X-Forwarded-For is believed only from a proxy on a
+ * private or loopback address, and then only its last hop (the one that proxy added); hops
+ * further left are whatever the client claimed.
+ */
+function clientAddressOf(req: http.IncomingMessage): { clientAddress?: string } {
+  const peer = req.socket.remoteAddress;
+  const forwarded = req.headers['x-forwarded-for'];
+  const hops = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? ''))
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter(Boolean);
+  const address = peer && !isPublicAddress(peer) && hops.length ? hops[hops.length - 1] : peer;
+  return address ? { clientAddress: address } : {};
 }

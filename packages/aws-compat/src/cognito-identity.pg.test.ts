@@ -32,6 +32,10 @@ import {
 import type { AwsHttpRequest, AwsHttpResponse } from './http.js';
 import { createIdentityCredentialIssuer } from './identity-credentials.js';
 
+// CI runs a fixed seed, so a red run can be replayed; FC_SEED=random explores, FC_SEED=<n> replays.
+const fcSeed = process.env['FC_SEED'];
+fc.configureGlobal(fcSeed === 'random' ? {} : { seed: fcSeed ? Number(fcSeed) : 20261127 });
+
 // aws-sdk v2 prints an end-of-support notice unless told not to before it loads.
 vi.hoisted(() => {
   process.env['AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE'] = '1';

@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { AwsError } from './errors.js';
 import { createIdentityCredentialIssuer } from './identity-credentials.js';
 
+// CI runs a fixed seed, so a red run can be replayed; FC_SEED=random explores, FC_SEED=<n> replays.
+const fcSeed = process.env['FC_SEED'];
+fc.configureGlobal(fcSeed === 'random' ? {} : { seed: fcSeed ? Number(fcSeed) : 20261127 });
+
 const SECRET = 'server-secret-server-secret-0123456789';
 const POOL = 'local-1:0f8e4c1a-1111-4222-8333-944445555666';
 const IDENTITY = 'local-1:9a8b7c6d-aaaa-4bbb-8ccc-dddddddddddd';

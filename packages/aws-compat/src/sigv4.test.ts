@@ -19,6 +19,10 @@ import { AwsError } from './errors.js';
 import type { AwsHttpRequest } from './http.js';
 import { verifySigV4, type VerifyOptions } from './sigv4.js';
 
+// CI runs a fixed seed, so a red run can be replayed; FC_SEED=random explores, FC_SEED=<n> replays.
+const fcSeed = process.env['FC_SEED'];
+fc.configureGlobal(fcSeed === 'random' ? {} : { seed: fcSeed ? Number(fcSeed) : 20261127 });
+
 const ACCESS_KEY = 'AKIDEXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
 const SESSION_TOKEN = 'session/token+with=odd chars';
@@ -791,8 +795,11 @@ describe('verifySigV4 properties', () => {
 describe('canonical encoding against the reference signer', () => {
   it('property: any text in query names, values and path labels verifies', async () => {
     const text = fc.string({ unit: 'grapheme', maxLength: 24 });
+    // smithy builds the canonical query in a plain object, where `__proto__` is no own key: it
+    // leaves such a parameter out of the signature (no Cognito parameter has that name).
+    const name = text.filter((n) => n !== '__proto__');
     await fc.assert(
-      fc.asyncProperty(text, text, text, async (name, value, label) => {
+      fc.asyncProperty(name, text, text, async (name, value, label) => {
         const request = await signed({
           path: `/identitypools/us-east-1%3Aabc/identities/${escapeUri(label || 'x')}/datasets`,
           query: { [name || 'n']: value },

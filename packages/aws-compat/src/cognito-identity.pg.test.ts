@@ -18,7 +18,7 @@ import {
   mergeIdentities,
   updateIdentityPool,
 } from '@tandem/db';
-import { createTestDatabase, type TestDatabase } from '@tandem/db/testing';
+import { createTestDatabase, type TestDatabase, fastCheckSeed } from '@tandem/db/testing';
 import AWS from 'aws-sdk';
 import fc from 'fast-check';
 import { createServer, type Server } from 'node:http';
@@ -32,9 +32,8 @@ import {
 import type { AwsHttpRequest, AwsHttpResponse } from './http.js';
 import { createIdentityCredentialIssuer } from './identity-credentials.js';
 
-// CI runs a fixed seed, so a red run can be replayed; FC_SEED=random explores, FC_SEED=<n> replays.
-const fcSeed = process.env['FC_SEED'];
-fc.configureGlobal(fcSeed === 'random' ? {} : { seed: fcSeed ? Number(fcSeed) : 20261127 });
+// A fixed seed in CI; FC_SEED=random explores, FC_SEED=<n> replays.
+fc.configureGlobal(fastCheckSeed === undefined ? {} : { seed: fastCheckSeed });
 
 // aws-sdk v2 prints an end-of-support notice unless told not to before it loads.
 vi.hoisted(() => {

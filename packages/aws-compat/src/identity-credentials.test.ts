@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AwsError } from './errors.js';
 import { createIdentityCredentialIssuer } from './identity-credentials.js';
+import { fastCheckSeed } from '@tandem/db/testing';
 
-// CI runs a fixed seed, so a red run can be replayed; FC_SEED=random explores, FC_SEED=<n> replays.
-const fcSeed = process.env['FC_SEED'];
-fc.configureGlobal(fcSeed === 'random' ? {} : { seed: fcSeed ? Number(fcSeed) : 20261127 });
+// A fixed seed in CI; FC_SEED=random explores, FC_SEED=<n> replays.
+fc.configureGlobal(fastCheckSeed === undefined ? {} : { seed: fastCheckSeed });
 
 const SECRET = 'server-secret-server-secret-0123456789';
 const POOL = 'local-1:0f8e4c1a-1111-4222-8333-944445555666';

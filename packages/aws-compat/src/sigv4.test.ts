@@ -18,10 +18,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AwsError } from './errors.js';
 import type { AwsHttpRequest } from './http.js';
 import { verifySigV4, type VerifyOptions } from './sigv4.js';
+import { fastCheckSeed } from '@tandem/db/testing';
 
-// CI runs a fixed seed, so a red run can be replayed; FC_SEED=random explores, FC_SEED=<n> replays.
-const fcSeed = process.env['FC_SEED'];
-fc.configureGlobal(fcSeed === 'random' ? {} : { seed: fcSeed ? Number(fcSeed) : 20261127 });
+// A fixed seed in CI; FC_SEED=random explores, FC_SEED=<n> replays.
+fc.configureGlobal(fastCheckSeed === undefined ? {} : { seed: fastCheckSeed });
 
 const ACCESS_KEY = 'AKIDEXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';

@@ -15,6 +15,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createIdentityCredentialIssuer } from '@tandem/aws-compat';
 import { revokeDeveloperKey } from '@tandem/db';
+import { fastCheckSeed } from '@tandem/db/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startHarness, type Harness } from '../testing/harness.js';
@@ -205,11 +206,7 @@ test('unsigned and garbled authorization is refused with AWS error types', async
 
 // ——— fuzzing: nothing a client sends may produce a 5xx ———
 
-function fuzzSeed(): { seed?: number } {
-  const given = process.env['FC_SEED'];
-  if (given === 'random') return {};
-  return { seed: given ? Number(given) : 20261127 };
-}
+const fuzzSeed = () => (fastCheckSeed === undefined ? {} : { seed: fastCheckSeed });
 
 const segment = fc.oneof(
   fc.constantFrom(

@@ -25,6 +25,7 @@ import {
   type LocalStore,
   type TandemClient,
 } from '@tandem/client-sdk';
+import { fastCheckSeed } from '@tandem/db/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { PASSWORD, startHarness, uniqueEmail, type Harness } from '../testing/harness.js';
@@ -354,14 +355,10 @@ async function run(commands: Command[]) {
 const envInt = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
 
 /**
- * CI runs one fixed seed, so a red run always means a change broke something. A random seed
- * (FC_SEED=random) explores further. Known failure, not fixed yet: seed 1071110051, path
- * "6:2:0:2:4:8:2:4:5" — a device dies after the server committed its write, another device
- * overwrites the key, and after the restart the default conflict answer (newest device time)
- * pushes the in-doubt value again, so the change log holds it twice (I6 in SPEC.md).
+ * CI runs one fixed seed (`fastCheckSeed`), so a red run always means a change broke something.
+ * A random seed (FC_SEED=random) explores further.
  */
-const DEFAULT_SEED = 20261127;
-const seed = process.env['FC_SEED'] === 'random' ? undefined : (envInt('FC_SEED') ?? DEFAULT_SEED);
+const seed = fastCheckSeed;
 
 test(
   'devices converge with the server and lose or double no write',

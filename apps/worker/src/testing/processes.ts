@@ -4,6 +4,7 @@
  * on random ports for outage tests (the machine's shared services are never stopped).
  * Everything started here is registered and killed by `killAll()` (call it in afterEach).
  */
+import { parentEnvironment } from '@tandem/db/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
@@ -98,12 +99,7 @@ export interface WorkerEnv {
 
 /** Starts apps/worker's main.ts as a child process with `env` (and the parent's PATH etc.). */
 export function startWorkerProcess(env: WorkerEnv, name = env.WORKER_ID ?? 'worker'): Child {
-  const childEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('STREAMS_') && !key.startsWith('TANDEM_')) {
-      childEnv[key] = value;
-    }
-  }
+  const childEnv = parentEnvironment(['STREAMS_', 'TANDEM_']);
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined) childEnv[key] = String(value);
   }

@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDb, wrapPglite, type Database } from '../client.js';
-import { testDatabaseUrl } from './env.js';
+import { fastCheckSeed, parentEnvironment, testDatabaseUrl } from './env.js';
 
 let template: Promise<Blob> | null = null;
 
@@ -54,4 +54,4 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-export { testDatabaseUrl };
+export { fastCheckSeed, parentEnvironment, testDatabaseUrl };

@@ -14,6 +14,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
 import type { StreamRecord } from '../record.js';
+import { silenceAwsSdkNodeWarning } from './env.js';
 import { runId } from './fixtures.js';
 
 /** kinesalite accepts any key; against AWS the default provider chain supplies them. */
@@ -31,7 +32,7 @@ export interface Kinesalite {
 }
 
 export async function startKinesalite(): Promise<Kinesalite> {
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
+  silenceAwsSdkNodeWarning();
   const server: Server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -2,7 +2,7 @@
  * Composition root: builds the database, auth, caches, live hub and HTTP server from the
  * validated environment. main.ts runs it; tests run it too, on their own databases.
  */
-import { createApiCaches, deriveApiSecrets, type ApiDeps } from '@tandem/api-router';
+import { createApiCaches, deriveApiSecrets, NoopPullCache, type ApiDeps } from '@tandem/api-router';
 import { createAwsCompat } from '@tandem/aws-compat';
 import { createSyncSessionTokens, hasAdminUser, initAuth } from '@tandem/auth';
 import {
@@ -205,18 +205,20 @@ export async function startApi(
   const setupToken = options.clusterWorker ? null : await setupTokenIfNeeded(database, secret);
 
   const metrics = createMetrics({ liveSubscribers: () => changeFeed.subscriberCount });
+  // One no-op pull cache for both surfaces (tRPC and AWS), dropped by any change of an identity.
+  const noopPulls = new NoopPullCache(changeFeed, env.SESSION_CACHE_TTL_MS);
   const server = createApiServer({
     deps,
     logger,
     metrics,
     maxBodyBytes: env.MAX_BODY_BYTES,
-    noopPullCacheTtlMs: env.SESSION_CACHE_TTL_MS,
+    noopPulls,
     awsCompat: createAwsCompat({
       api: deps,
       serverSecret: secret,
       maxBodyBytes: env.MAX_BODY_BYTES,
       onError: (err) => logger.error({ err }, 'AWS-compatible request failed'),
-      noopPullCacheTtlMs: env.SESSION_CACHE_TTL_MS,
+      noopPulls,
       // As better-auth's limits on the tRPC guest sign-in (off with AUTH_RATE_LIMIT=false).
       guestIdentitiesPerMinute: env.AUTH_RATE_LIMIT ? 30 : 0,
     }),

@@ -8,8 +8,9 @@
  * Bodies over the limit are refused with 413 before any parsing. Shutdown stops accepting,
  * tells live clients to reconnect, drains in-flight requests, then closes the database.
  */
-import { appRouter, createContextFactory, type ApiDeps, NoopPullCache } from '@tandem/api-router';
-import type { AwsCompat } from '@tandem/aws-compat';
+import type { NoopPullCache } from '@tandem/api-router';
+import { appRouter, createContextFactory, type ApiDeps } from '@tandem/api-router';
+import { isCognitoSyncPath, type AwsCompat } from '@tandem/aws-compat';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { toNodeHandler } from 'better-auth/node';
 import { randomUUID } from 'node:crypto';
@@ -24,8 +25,8 @@ export interface ApiServerOptions {
   logger: Logger;
   metrics: Metrics;
   maxBodyBytes: number;
-  /** How long an empty no-op pull answer may be served from memory (0: never). */
-  noopPullCacheTtlMs: number;
+  /** Repeated no-op pulls answered from memory (shared with the AWS surface); closed with the server. */
+  noopPulls: NoopPullCache;
   /** The AWS-compatible surface (absent: those paths answer 404). */
   awsCompat?: AwsCompat;
 }
@@ -47,7 +48,7 @@ function routeLabel(path: string): string {
   }
   if (path.startsWith('/api/auth/')) return 'auth';
   if (path === '/healthz' || path === '/readyz' || path === '/metrics') return path.slice(1);
-  if (path === '/identitypools' || path.startsWith('/identitypools/')) return 'cognito-sync';
+  if (isCognitoSyncPath(path)) return 'cognito-sync';
   return 'other';
 }
 
@@ -73,7 +74,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const debug = logger.isLevelEnabled('debug');
   const createContext = createContextFactory(deps);
   const authHandler = toNodeHandler(deps.auth);
-  const noopPulls = new NoopPullCache(deps.changeFeed, options.noopPullCacheTtlMs);
+  const { noopPulls } = options;
   let draining = false;
 
   const trpcHandler = createHTTPHandler({
@@ -218,7 +219,6 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.changeFeed.close();
       noopPulls.close();
-      options.awsCompat?.close();
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;

@@ -37,7 +37,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { RateLimiter } from './rate-limiter.js';
 import { AwsError, awsErrorResponse } from './errors.js';
-import { header, type AwsHttpRequest, type AwsHttpResponse } from './http.js';
+import { header, parseJsonObject, type AwsHttpRequest, type AwsHttpResponse } from './http.js';
 import type { IdentityCredentialIssuer } from './identity-credentials.js';
 
 /** The Logins map key whose value is a Tandem session token (a better-auth bearer token). */
@@ -374,7 +374,7 @@ export function createCognitoIdentityHandler(
             : `Unknown operation '${target.slice(0, 128)}': expected X-Amz-Target ${COGNITO_IDENTITY_TARGET_PREFIX}GetId or ${COGNITO_IDENTITY_TARGET_PREFIX}GetCredentialsForIdentity.`,
         );
       }
-      const body = parseBody(request.body);
+      const body = parseJsonObject(request.body, invalidParameter);
       const result = await operation(body, request);
       return {
         status: 200,
@@ -396,22 +396,6 @@ export function createCognitoIdentityHandler(
       );
     }
   };
-}
-
-/** An AWS JSON request body: a JSON object (an empty body counts as `{}`). */
-function parseBody(raw: Buffer): Record<string, unknown> {
-  const text = raw.toString('utf8');
-  if (text.trim() === '') return {};
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw invalidParameter('The request body is not valid JSON.');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw invalidParameter('The request body must be a JSON object.');
-  }
-  return body as Record<string, unknown>;
 }
 
 function jsonError(error: AwsError, requestId: string): AwsHttpResponse {

@@ -26,3 +26,25 @@ export function header(request: AwsHttpRequest, name: string): string | undefine
   const value = request.headers[name.toLowerCase()];
   return Array.isArray(value) ? value.join(',') : value;
 }
+
+/**
+ * A JSON request body that must be an object; an empty body counts as `{}` (the SDKs send
+ * either for operations without body members). `invalid` makes the error each API uses.
+ */
+export function parseJsonObject(
+  body: Buffer,
+  invalid: (message: string) => Error,
+): Record<string, unknown> {
+  const text = body.toString('utf8').trim();
+  if (text === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalid('The request body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalid('The request body must be a JSON object.');
+  }
+  return parsed as Record<string, unknown>;
+}

@@ -3,11 +3,15 @@
  * (`/identitypools/…`) and Cognito Identity's JSON endpoint (any POST whose `x-amz-target` is
  * `AWSCognitoIdentityService.*`, so apps may use the server's root URL for both clients).
  */
-import { NoopPullCache, type ApiDeps } from '@tandem/api-router';
+import type { ApiDeps, NoopPullCache } from '@tandem/api-router';
 import { isPublicAddress } from '@tandem/net-guard';
 import type http from 'node:http';
 import { handleCognitoSync } from './cognito-sync/respond.js';
-import { createCognitoIdentityHandler, isCognitoIdentityRequest } from './cognito-identity.js';
+import {
+  COGNITO_IDENTITY_TARGET_PREFIX,
+  createCognitoIdentityHandler,
+  isCognitoIdentityRequest,
+} from './cognito-identity.js';
 import { createCognitoSyncHandler } from './cognito-sync/handler.js';
 import { isCognitoSyncPath } from './cognito-sync/routes.js';
 import { AwsError, awsErrorResponse } from './errors.js';
@@ -27,8 +31,8 @@ export interface AwsCompatOptions {
   now?: () => Date;
   /** Told about unexpected failures (answered with InternalErrorException). */
   onError?: (error: unknown) => void;
-  /** How long an identity's no-op ListRecords answer may be served from memory (0: never). */
-  noopPullCacheTtlMs?: number;
+  /** Repeated no-op ListRecords of identities answered from memory (the host's; it closes it). */
+  noopPulls?: NoopPullCache;
   /** New guest identities (GetId without Logins) per client address and minute; 0: no limit. */
   guestIdentitiesPerMinute?: number;
 }
@@ -39,7 +43,6 @@ export interface AwsCompat {
   serve(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): void;
   /** For tests and other hosts: one request in, one response out. */
   handle(request: AwsHttpRequest, requestId: string): Promise<AwsHttpResponse>;
-  close(): void;
 }
 
 export function createAwsCompat(options: AwsCompatOptions): AwsCompat {
@@ -54,8 +57,11 @@ export function createAwsCompat(options: AwsCompatOptions): AwsCompat {
     now,
     ...(options.maxSkewMs !== undefined ? { maxSkewMs: options.maxSkewMs } : {}),
   });
-  const noopPulls = new NoopPullCache(options.api.changeFeed, options.noopPullCacheTtlMs ?? 0);
-  const sync = createCognitoSyncHandler({ api: options.api, principals, noopPulls });
+  const sync = createCognitoSyncHandler({
+    api: options.api,
+    principals,
+    ...(options.noopPulls ? { noopPulls: options.noopPulls } : {}),
+  });
   const identity = createCognitoIdentityHandler({
     database: options.api.database,
     auth: options.api.auth,
@@ -86,11 +92,10 @@ export function createAwsCompat(options: AwsCompatOptions): AwsCompat {
       return (
         method === 'POST' &&
         typeof target === 'string' &&
-        target.startsWith('AWSCognitoIdentityService.')
+        target.startsWith(COGNITO_IDENTITY_TARGET_PREFIX)
       );
     },
     handle,
-    close: () => noopPulls.close(),
     serve(req, res, requestId) {
       const url = req.url ?? '/';
       const queryAt = url.indexOf('?');

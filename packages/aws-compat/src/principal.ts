@@ -18,25 +18,21 @@ import {
 } from '@tandem/db';
 import { signatureErrors } from './errors.js';
 import type { AwsHttpRequest } from './http.js';
+import {
+  IDENTITY_ACCESS_KEY_PREFIX,
+  type IdentityCredentialIssuer,
+} from './identity-credentials.js';
 import { verifySigV4 } from './sigv4.js';
 
 export type Principal =
   | { kind: 'identity'; identityPoolId: string; identityId: string; accessKeyId: string }
   | { kind: 'developer'; identityPoolId: string; accessKeyId: string; name: string };
 
-/** The part of the identity credential issuer that checks keys. */
-export interface IdentityKeyOpener {
-  open(
-    accessKeyId: string,
-    sessionToken: string | undefined,
-    now: Date,
-  ): { identityPoolId: string; identityId: string; secretAccessKey: string; expiration: Date };
-}
-
 export interface PrincipalResolverDeps {
   database: Database;
   settingsBox: SecretBox;
-  identityKeys: IdentityKeyOpener;
+  /** The part of the identity credential issuer that checks keys. */
+  identityKeys: Pick<IdentityCredentialIssuer, 'open'>;
   /** Allowed clock difference for signatures (default 5 minutes, as AWS). */
   maxSkewMs?: number;
   now?: () => Date;
@@ -46,9 +42,8 @@ export interface PrincipalResolver {
   authenticate(request: AwsHttpRequest, service: string): Promise<Principal>;
 }
 
-/** Identity keys are made by the issuer with this prefix; anything else is a developer key. */
-export const IDENTITY_KEY_PREFIX = 'TKID';
 const SWEEP_EVERY_MS = 60_000;
+const TOUCH_EVERY_MS = 60_000;
 
 const changesData = (method: string) => method !== 'GET' && method !== 'HEAD';
 
@@ -56,6 +51,7 @@ export function createPrincipalResolver(deps: PrincipalResolverDeps): PrincipalR
   const maxSkewMs = deps.maxSkewMs ?? 5 * 60_000;
   const now = deps.now ?? (() => new Date());
   let lastSweep = 0;
+  const touched = new Map<string, number>();
 
   return {
     async authenticate(request, service) {
@@ -66,7 +62,7 @@ export function createPrincipalResolver(deps: PrincipalResolverDeps): PrincipalR
         now: at,
         maxSkewMs,
         async secretFor(accessKeyId, sessionToken) {
-          if (accessKeyId.startsWith(IDENTITY_KEY_PREFIX)) {
+          if (accessKeyId.startsWith(IDENTITY_ACCESS_KEY_PREFIX)) {
             const opened = deps.identityKeys.open(accessKeyId, sessionToken, at);
             principal = {
               kind: 'identity',
@@ -102,7 +98,12 @@ export function createPrincipalResolver(deps: PrincipalResolverDeps): PrincipalR
         lastSweep = at.getTime();
         void sweepSeenSignatures(deps.database.db, at).catch(() => undefined);
       }
-      if (principal.kind === 'developer') {
+      // "Last used" is kept to the minute: one write per key and minute, not per request.
+      if (
+        principal.kind === 'developer' &&
+        at.getTime() - (touched.get(principal.accessKeyId) ?? 0) >= TOUCH_EVERY_MS
+      ) {
+        touched.set(principal.accessKeyId, at.getTime());
         void touchDeveloperKey(deps.database.db, principal.accessKeyId).catch(() => undefined);
       }
       return principal;

@@ -12,24 +12,13 @@ import type {
   SyncRecord,
 } from '@tandem/sync-protocol';
 import { AwsError } from '../errors.js';
+import { parseJsonObject } from '../http.js';
 
 /** Epoch milliseconds → epoch seconds with a millisecond fraction. */
 export const seconds = (ms: number | null): number | null => (ms === null ? null : ms / 1000);
 
-export function parseBody(body: Buffer): Record<string, unknown> {
-  const text = body.toString('utf8').trim();
-  if (text === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new AwsError('SerializationException', 400, 'The request body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new AwsError('SerializationException', 400, 'The request body must be a JSON object.');
-  }
-  return parsed as Record<string, unknown>;
-}
+export const parseBody = (body: Buffer) =>
+  parseJsonObject(body, (message) => new AwsError('SerializationException', 400, message));
 
 export type Query = Map<string, string>;
 
